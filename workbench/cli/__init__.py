@@ -1,0 +1,32 @@
+"""Command line: ``workbench`` opens the desk; subcommands run headless.
+
+Subcommand modules are imported lazily so ``workbench --help`` and the desk start fast.
+"""
+
+from __future__ import annotations
+
+import click
+
+from workbench.cli.lazy import LazyGroup
+
+
+@click.group(
+    cls=LazyGroup,
+    invoke_without_command=True,
+    lazy_subcommands={
+        "core": "workbench.cli.core_cmds:core",
+        "sync": "workbench.cli.sync_cmds:sync",
+        "lookup": "workbench.cli.read_cmds:lookup",
+        "show": "workbench.cli.read_cmds:show",
+        "cache": "workbench.cli.read_cmds:cache",
+    },
+)
+@click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Cache file (WORKBENCH_DB).")
+@click.option("--core", "core_url", help="Core URL (WORKBENCH_CORE_URL); omit for the demo.")
+@click.pass_context
+def main(ctx: click.Context, db_path: str | None, core_url: str | None) -> None:
+    """Agent workbench. With no subcommand, opens the agent desk."""
+    if ctx.invoked_subcommand is None:
+        from workbench.cli.desk import run_desk
+
+        run_desk(db_path=db_path, core_url=core_url)

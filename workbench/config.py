@@ -1,0 +1,39 @@
+"""Where things live and which defaults apply; environment variables override."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_config_dir, user_data_dir
+
+APP_NAME = "workbench"
+
+ENV_DB = "WORKBENCH_DB"
+ENV_CORE_URL = "WORKBENCH_CORE_URL"
+ENV_HOME = "WORKBENCH_HOME"  # one folder for data and config: tests and training rooms
+
+
+def data_dir() -> Path:
+    home = os.environ.get(ENV_HOME)
+    return Path(home) / "data" if home else Path(user_data_dir(APP_NAME, appauthor=False))
+
+
+def config_dir() -> Path:
+    home = os.environ.get(ENV_HOME)
+    return Path(home) / "config" if home else Path(user_config_dir(APP_NAME, appauthor=False))
+
+
+def demo_db_path() -> Path:
+    """The cache of the embedded demo portfolio."""
+    return data_dir() / "demo.db"
+
+
+def default_db_path() -> Path:
+    """``WORKBENCH_DB`` if set, else the demo cache."""
+    env = os.environ.get(ENV_DB)
+    return Path(env) if env else demo_db_path()
+
+
+def default_core_url() -> str | None:
+    return os.environ.get(ENV_CORE_URL) or None
