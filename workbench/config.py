@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
 from pathlib import Path
 
 from platformdirs import user_config_dir, user_data_dir
@@ -12,6 +13,8 @@ APP_NAME = "workbench"
 ENV_DB = "WORKBENCH_DB"
 ENV_CORE_URL = "WORKBENCH_CORE_URL"
 ENV_HOME = "WORKBENCH_HOME"  # one folder for data and config: tests and training rooms
+ENV_NOW = "WORKBENCH_NOW"  # fixed clock (ISO time with offset): tests and training drills
+ENV_LANG = "WORKBENCH_LANG"  # zh (default) or en
 
 
 def data_dir() -> Path:
@@ -37,3 +40,17 @@ def default_db_path() -> Path:
 
 def default_core_url() -> str | None:
     return os.environ.get(ENV_CORE_URL) or None
+
+
+def now() -> datetime:
+    """The clock: ``WORKBENCH_NOW`` if set (ISO time with offset), else the real time in UTC."""
+    fixed = os.environ.get(ENV_NOW)
+    if fixed:
+        try:
+            value = datetime.fromisoformat(fixed)
+        except ValueError:
+            raise ValueError(f"{ENV_NOW} is not an ISO time with offset: {fixed!r}") from None
+        if value.tzinfo is None:
+            raise ValueError(f"{ENV_NOW} needs an offset, e.g. 2026-11-27T10:00:00+08:00")
+        return value.astimezone(UTC)
+    return datetime.now(UTC)
