@@ -1,26 +1,44 @@
 """Read-side queries of the cache: lookup and the unified borrower view.
 
-(Contract stub: the dataclasses and signatures are fixed; bodies are being written.)
 The UI calls these from thread workers, each with its own connection from ``store.db.connect``.
+Every query here is an index seek (primary key, ``borrower_id`` index or ``search_key``), so each
+stays fast at a million borrowers.
+
+Example::
+
+    conn = connect(path, readonly=True)
+    hits = lookup(conn, "zw")
+    view = borrower_view(conn, hits[0].borrower_id, date(2026, 11, 27))
+    first = interactions_page(conn, view.borrower.id, limit=50)
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import Any
 
+from workbench.domain import loans as loan_math
+from workbench.domain import pii
 from workbench.domain.loans import PayoffQuote
 from workbench.domain.models import (
+    ENTITIES,
     Borrower,
     Callback,
     Escalation,
     Installment,
     Interaction,
     Loan,
+    LoanStatus,
     Payment,
     Promise,
     Vehicle,
 )
+from workbench.store import records, search
+from workbench.store.apply import get_cursor
+
+_SETTLED = {LoanStatus.SETTLED.value, LoanStatus.EARLY_SETTLED.value}
+_MAX_CANDIDATES = 5000  # candidates checked for a 3+-character substring or a full ID number
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +64,7 @@ class LoanView:
     next_due: Installment | None
     next_due_amount: int
     payoff: PayoffQuote
+    overdue_amount: int = 0  # what is owed on installments due on or before as_of
 
 
 @dataclass(slots=True)
@@ -64,18 +83,186 @@ class BorrowerView:
     extra: dict = field(default_factory=dict)
 
 
-def lookup(conn, query: str, *, limit: int = 50) -> list[LookupHit]:
+def lookup(conn, query: str, *, limit: int = 50, as_of: date | None = None) -> list[LookupHit]:
     """Find borrowers by full phone, last 4 of a phone, last 6 of the ID number, contract
-    number, plate, 2/3-character CJK name (or substring) or pinyin initials / full pinyin."""
-    raise NotImplementedError
+    number, plate, 2/3-character CJK name (or substring) or pinyin initials / full pinyin.
+
+    Exact matches rank before prefix matches, a whole name before a part of one; each borrower
+    appears once, under the best way it matched. The query is only ever a bound parameter.
+    ``as_of`` (default: today) dates the worst bucket shown with each hit.
+    """
+    found: dict[str, search.Match] = {}
+    borrowers: dict[str, dict[str, Any]] = {}
+    for probe in search.plan(query):
+        if len(found) >= limit:
+            break
+        wanted = limit + len(found)
+        if probe.must_contain:
+            wanted = min(wanted * 20, _MAX_CANDIDATES)
+        matches = [m for m in search.run_probe(conn, probe, wanted) if m.borrower_id not in found]
+        if probe.must_contain:
+            borrowers.update(_load_many(conn, "borrower", {m.borrower_id for m in matches}))
+            matches = [m for m in matches if _contains(borrowers.get(m.borrower_id), probe)]
+        for match in matches:
+            found.setdefault(match.borrower_id, match)
+    chosen = list(found.values())[:limit]
+    missing = {m.borrower_id for m in chosen} - borrowers.keys()
+    borrowers.update(_load_many(conn, "borrower", missing))
+    worst = _worst_buckets(conn, [m.borrower_id for m in chosen], as_of or date.today())
+    return [
+        _hit(m, borrowers[m.borrower_id], worst.get(m.borrower_id, "M0"))
+        for m in chosen
+        if m.borrower_id in borrowers
+    ]
 
 
 def borrower_view(conn, borrower_id: str, as_of: date) -> BorrowerView | None:
-    raise NotImplementedError
+    """The unified view of one borrower as of ``as_of``, or None when the cache has no such id."""
+    row = conn.execute("SELECT data FROM borrower WHERE id = ?", (borrower_id,)).fetchone()
+    if row is None:
+        return None
+    borrower: Borrower = records.load("borrower", row[0])
+    vehicles = {v.id: v for v in _children(conn, "vehicle", borrower_id)}
+    loan_list: list[Loan] = sorted(  # open loans first, then newest first
+        _children(conn, "loan", borrower_id),
+        key=lambda ln: (ln.status in _SETTLED, _desc(ln.start_date), ln.id),
+    )
+    views = [loan_view(ln, vehicles.get(ln.vehicle_id), as_of) for ln in loan_list]
+    worst = loan_math.bucket(max((v.dpd for v in views), default=0))
+    return BorrowerView(
+        borrower=borrower,
+        as_of=as_of,
+        loans=views,
+        payments=_children(conn, "payment", borrower_id, "posted_at DESC, id DESC"),
+        promises=sorted(
+            _children(conn, "promise", borrower_id), key=lambda p: p.created_at, reverse=True
+        ),
+        escalations=sorted(
+            _children(conn, "escalation", borrower_id), key=lambda e: e.created_at, reverse=True
+        ),
+        callbacks=sorted(_children(conn, "callback", borrower_id), key=lambda c: c.due_at),
+        interaction_count=interaction_count(conn, borrower_id),
+        worst_bucket=worst,
+        extra={"vehicles": list(vehicles.values())},
+    )
+
+
+def loan_view(loan: Loan, vehicle: Vehicle | None, as_of: date) -> LoanView:
+    """DPD, bucket, next due, overdue amount and payoff of one loan as of a date."""
+    if loan.status in _SETTLED:
+        nothing = PayoffQuote(as_of, 0, 0, 0, 0, 0)
+        return LoanView(loan, vehicle, 0, loan_math.bucket(0), 0, None, 0, nothing)
+    schedule = loan.schedule
+    dpd = loan_math.days_past_due(schedule, as_of)
+    nxt = loan_math.next_due(schedule, as_of)
+    today = as_of.isoformat()
+    return LoanView(
+        loan=loan,
+        vehicle=vehicle,
+        dpd=dpd,
+        bucket=loan_math.bucket(dpd),
+        outstanding_principal=loan_math.outstanding_principal(schedule),
+        next_due=nxt,
+        next_due_amount=loan_math.amount_due(nxt) if nxt else 0,
+        payoff=loan_math.payoff_quote(schedule, loan.annual_rate_bp, loan.late_fee_daily_bp, as_of),
+        overdue_amount=sum(loan_math.amount_due(i) for i in schedule if i.due_date <= today),
+    )
 
 
 def interactions_page(
     conn, borrower_id: str, *, offset: int = 0, limit: int = 100
 ) -> list[Interaction]:
     """Interaction history newest first, one page at a time."""
-    raise NotImplementedError
+    rows = conn.execute(
+        "SELECT data FROM interaction WHERE borrower_id = ? "
+        "ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?",
+        (borrower_id, limit, offset),
+    )
+    return [records.load("interaction", text) for (text,) in rows]
+
+
+def interaction_count(conn, borrower_id: str) -> int:
+    """How many interactions a borrower has (counted on the index, not the rows)."""
+    sql = "SELECT count(*) FROM interaction WHERE borrower_id = ?"
+    return conn.execute(sql, (borrower_id,)).fetchone()[0]
+
+
+def get_borrower(conn, borrower_id: str) -> Borrower | None:
+    row = conn.execute("SELECT data FROM borrower WHERE id = ?", (borrower_id,)).fetchone()
+    return records.load("borrower", row[0]) if row else None
+
+
+def schedule(conn, loan_id: str) -> list[Installment]:
+    """The repayment schedule of one loan (empty when the loan is unknown)."""
+    row = conn.execute("SELECT data FROM loan WHERE id = ?", (loan_id,)).fetchone()
+    return records.load("loan", row[0]).schedule if row else []
+
+
+def cache_stats(conn) -> dict[str, Any]:
+    """Row counts per entity (named as in the core's ``/v1/stats``) and the stored cursor."""
+    entities = {
+        name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in ENTITIES
+    }
+    return {"entities": entities, "cursor": get_cursor(conn)}
+
+
+def _desc(text: str) -> tuple[int, ...]:
+    """Sort key that orders ISO dates newest first."""
+    return tuple(-ord(ch) for ch in text)
+
+
+def _children(conn, entity: str, borrower_id: str, order: str = "id") -> list[Any]:
+    rows = conn.execute(
+        f"SELECT data FROM {entity} WHERE borrower_id = ? ORDER BY {order}", (borrower_id,)
+    )
+    return [records.load(entity, text) for (text,) in rows]
+
+
+def _load_many(conn, entity: str, ids: set[str]) -> dict[str, dict[str, Any]]:
+    if not ids:
+        return {}
+    rows = conn.execute(
+        f"SELECT id, data FROM {entity} WHERE id IN (SELECT value FROM json_each(?))",
+        (records.encode(sorted(ids)),),
+    )
+    return {rid: records.decode(text) for rid, text in rows}
+
+
+def _contains(data: dict[str, Any] | None, probe: search.Probe) -> bool:
+    if data is None or probe.must_contain is None:
+        return False
+    if search.ID6 in probe.kinds:
+        return probe.must_contain == search.normalize(str(data.get("id_no") or "")).upper()
+    return probe.must_contain in search.normalize(str(data.get("name") or ""))
+
+
+def _worst_buckets(conn, borrower_ids: list[str], as_of: date) -> dict[str, str]:
+    if not borrower_ids:
+        return {}
+    rows = conn.execute(
+        "SELECT borrower_id, data FROM loan WHERE borrower_id IN (SELECT value FROM json_each(?))",
+        (records.encode(borrower_ids),),
+    )
+    worst: dict[str, int] = {}
+    for borrower_id, text in rows:
+        loan: Loan = records.load("loan", text)
+        dpd = 0 if loan.status in _SETTLED else loan_math.days_past_due(loan.schedule, as_of)
+        worst[borrower_id] = max(worst.get(borrower_id, 0), dpd)
+    return {bid: loan_math.bucket(dpd) for bid, dpd in worst.items()}
+
+
+def _hit(match: search.Match, data: dict[str, Any], worst_bucket: str) -> LookupHit:
+    borrower: Borrower = records.to_model("borrower", data)
+    numbers = [p.number for p in borrower.phones]
+    phone = numbers[0] if numbers else ""
+    if match.kind in (search.PHONE, search.LAST4):
+        phone = next((n for n in numbers if n.endswith(match.key)), phone)
+    return LookupHit(
+        borrower_id=borrower.id,
+        name=borrower.name,
+        masked_id_no=pii.mask_id_no(borrower.id_no),
+        masked_phone=pii.mask_phone(phone) if phone else "",
+        city=borrower.address.city if borrower.address else "",
+        matched_by=search.KIND_NAMES[match.kind],
+        worst_bucket=worst_bucket,
+    )

@@ -1,0 +1,125 @@
+"""Pages of the change feed land in the cache with their cursor, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from workbench.store.apply import apply_page, get_cursor
+from workbench.store.db import connect
+from workbench.store.queries import cache_stats, lookup
+from workbench.store.records import RecordError
+
+
+@pytest.fixture
+def conn(cache_path: Path):
+    conn = connect(cache_path)
+    yield conn
+    conn.close()
+
+
+def keys_of(conn, borrower_id: str) -> set[tuple[str, str]]:
+    rows = conn.execute("SELECT key, kind FROM search_key WHERE borrower_id = ?", (borrower_id,))
+    return set(rows.fetchall())
+
+
+def test_page_and_cursor_are_stored_together(conn, feed):
+    page = [feed.borrower("B1"), feed.vehicle("V1"), feed.loan("L1"), feed.interaction("I1")]
+    assert apply_page(conn, page, "c4") == 4
+    assert get_cursor(conn) == "c4"
+    counts = cache_stats(conn)["entities"]
+    assert counts["borrower"] == counts["vehicle"] == counts["loan"] == counts["interaction"] == 1
+    assert cache_stats(conn)["cursor"] == "c4"
+
+
+def test_bad_record_aborts_the_whole_page_and_keeps_the_old_cursor(conn, feed):
+    apply_page(conn, [feed.borrower("B1")], "c1")
+    broken = feed.borrower("B2")
+    del broken["data"]["phones"]
+    with pytest.raises(RecordError, match=r"B2.*phones"):
+        apply_page(conn, [feed.borrower("B3"), broken], "c3")
+    assert get_cursor(conn) == "c1"
+    assert cache_stats(conn)["entities"]["borrower"] == 1
+
+
+@pytest.mark.parametrize(
+    ("mutate", "reason"),
+    [
+        (lambda c: c.update(entity="spaceship"), "unknown entity"),
+        (lambda c: c.update(op="merge"), "unknown op"),
+        (lambda c: c.update(data=["not", "an", "object"]), "not an object"),
+        (lambda c: c["data"].update(id="B999"), "differs"),
+        (lambda c: c.update(id=None), "no id"),
+    ],
+)
+def test_each_kind_of_bad_record_is_named(conn, feed, mutate, reason):
+    change = feed.borrower("B1")
+    mutate(change)
+    with pytest.raises(RecordError, match=reason):
+        apply_page(conn, [change], "c1")
+
+
+def test_bad_record_hook_takes_the_record_and_the_page_goes_on(conn, feed):
+    seen = []
+    broken = feed.borrower("B2")
+    del broken["data"]["name"]
+    page = [feed.borrower("B1"), broken, feed.borrower("B3")]
+    applied = apply_page(conn, page, "c3", on_bad_record=lambda c, ch, err: seen.append(err))
+    assert applied == 2
+    assert [e.record_id for e in seen] == ["B2"]
+    assert get_cursor(conn) == "c3"
+
+
+def test_upsert_replaces_and_old_search_keys_go(conn, feed):
+    apply_page(conn, [feed.borrower("B1")], "c1")
+    assert ("13812345678", "p") in keys_of(conn, "B1")
+    assert ("zw", "pi") in keys_of(conn, "B1")
+    renamed = feed.borrower("B1", name="李娜", phones=[{"number": "13900001111", "kind": "mobile"}])
+    apply_page(conn, [renamed], "c2")
+    keys = keys_of(conn, "B1")
+    assert ("13812345678", "p") not in keys and ("5678", "p4") not in keys
+    assert ("zw", "pi") not in keys and ("张伟", "n") not in keys
+    assert {("13900001111", "p"), ("1111", "p4"), ("李娜", "n"), ("ln", "pi")} <= keys
+    assert lookup(conn, "张伟") == []
+    assert [h.name for h in lookup(conn, "李娜")] == ["李娜"]
+
+
+def test_same_record_twice_in_one_page_ends_as_the_last_version(conn, feed):
+    page = [feed.borrower("B1"), feed.borrower("B1", name="王芳")]
+    apply_page(conn, page, "c2")
+    assert [h.borrower_id for h in lookup(conn, "王芳")] == ["B1"]
+    assert lookup(conn, "张伟") == []
+
+
+def test_delete_removes_record_and_its_keys(conn, feed):
+    apply_page(conn, [feed.borrower("B1"), feed.vehicle("V1"), feed.loan("L1")], "c3")
+    assert lookup(conn, "京A12345")
+    apply_page(conn, [feed.delete("vehicle", "V1"), feed.delete("loan", "L1")], "c5")
+    assert lookup(conn, "京A12345") == []
+    assert lookup(conn, "HT2025-000001") == []
+    assert keys_of(conn, "B1")  # the borrower's own keys stay
+    apply_page(conn, [feed.delete("borrower", "B1")], "c6")
+    assert keys_of(conn, "B1") == set()
+    assert cache_stats(conn)["entities"]["borrower"] == 0
+
+
+def test_deleting_an_unknown_record_is_harmless(conn, feed):
+    assert apply_page(conn, [feed.delete("interaction", "nope")], "c1") == 1
+    assert get_cursor(conn) == "c1"
+
+
+def test_vehicle_moving_to_another_borrower_moves_its_plate(conn, feed):
+    apply_page(conn, [feed.borrower("B1"), feed.borrower("B2", name="赵敏")], "c2")
+    apply_page(conn, [feed.vehicle("V1", "B1")], "c3")
+    apply_page(conn, [feed.vehicle("V1", "B2")], "c4")
+    assert [h.borrower_id for h in lookup(conn, "京A·12345")] == ["B2"]
+
+
+def test_rebuild_search_keys_gives_the_same_keys(conn, feed):
+    from workbench.store.apply import rebuild_search_keys
+
+    apply_page(conn, [feed.borrower("B1"), feed.vehicle("V1"), feed.loan("L1")], "c3")
+    before = set(conn.execute("SELECT * FROM search_key").fetchall())
+    assert rebuild_search_keys(conn) == len(before)
+    assert set(conn.execute("SELECT * FROM search_key").fetchall()) == before

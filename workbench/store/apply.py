@@ -1,0 +1,177 @@
+"""Apply pages of the core's change feed to the cache.
+
+A page and its cursor are written in ONE ``BEGIN IMMEDIATE`` transaction: after a crash the cache
+holds either the whole page and the cursor after it, or neither, so a pull resumes exactly where
+it stopped. Inside a page, consecutive changes of one entity and one op are written with a single
+``executemany``; search keys of borrowers, loans and vehicles are kept in step with their record
+(old keys of the previous version removed, new ones added).
+
+Example::
+
+    with connect(path) as conn:
+        apply_page(conn, page["changes"], page["cursor"])
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
+
+from workbench.store import records, schema, search
+from workbench.store.db import write_transaction
+from workbench.store.records import RecordError
+
+Change = Mapping[str, Any]
+BadRecordHandler = Callable[[Any, Change, RecordError], None]
+"""Called as ``handler(conn, change, error)`` inside the page's transaction for a change that
+cannot be stored; the place where quarantine goes. Without one, the error aborts the page."""
+
+CURSOR = "cursor"
+UPSERT, DELETE = "upsert", "delete"
+
+
+def get_cursor(conn) -> str | None:
+    """The feed cursor stored with the last applied page, or None before the first one."""
+    row = conn.execute("SELECT value FROM sync_state WHERE name = ?", (CURSOR,)).fetchone()
+    return row[0] if row else None
+
+
+def set_state(conn, name: str, value: str | None) -> None:
+    """Store one sync fact (call inside a write transaction)."""
+    conn.execute(
+        "INSERT INTO sync_state(name, value) VALUES (?, ?) "
+        "ON CONFLICT(name) DO UPDATE SET value = excluded.value",
+        (name, value),
+    )
+
+
+def apply_page(
+    conn,
+    changes: Iterable[Change],
+    cursor: str | None,
+    *,
+    on_bad_record: BadRecordHandler | None = None,
+) -> int:
+    """Apply one page of changes and store ``cursor``, all in one write transaction.
+
+    Returns how many changes were applied. A change that cannot be stored raises
+    :class:`RecordError` (nothing of the page is kept) unless ``on_bad_record`` takes it.
+    """
+    changes = list(changes)
+    applied = 0
+    with write_transaction(conn):
+        for (entity, op), run in itertools.groupby(changes, key=_entity_op):
+            applied += _apply_run(conn, entity, op, list(run), on_bad_record)
+        set_state(conn, CURSOR, cursor)
+    return applied
+
+
+def _entity_op(change: Change) -> tuple[str, str]:
+    return str(change.get("entity")), str(change.get("op"))
+
+
+def _apply_run(
+    conn, entity: str, op: str, run: list[Change], on_bad: BadRecordHandler | None
+) -> int:
+    good: list[tuple[str, dict[str, Any] | None]] = []
+    for change in run:
+        try:
+            good.append(_checked(entity, op, change))
+        except RecordError as exc:
+            if on_bad is None:
+                raise
+            on_bad(conn, change, exc)
+    if not good:
+        return 0
+    key_fn = search.KEYS_OF.get(entity)
+    old = _current(conn, entity, [rid for rid, _ in good]) if key_fn else {}
+    if op == UPSERT:
+        conn.executemany(
+            f"INSERT INTO {entity}(id, data) VALUES (?, ?) "
+            "ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+            [(rid, records.encode(data)) for rid, data in good],
+        )
+    else:
+        conn.executemany(f"DELETE FROM {entity} WHERE id = ?", [(rid,) for rid, _ in good])
+    if key_fn:
+        _update_keys(conn, entity, key_fn, old, dict(good))
+    return len(good)
+
+
+def _checked(entity: str, op: str, change: Change) -> tuple[str, dict[str, Any] | None]:
+    record_id = change.get("id")
+    if not isinstance(record_id, str) or not record_id:
+        raise RecordError(entity, str(record_id), "change has no id")
+    if entity not in schema.ENTITY_TABLES:
+        raise RecordError(entity, record_id, "unknown entity")
+    if op == DELETE:
+        return record_id, None
+    if op != UPSERT:
+        raise RecordError(entity, record_id, f"unknown op {op!r}")
+    return record_id, records.check(entity, record_id, change.get("data"))
+
+
+def _current(conn, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """The stored records among ``ids`` (one query for the whole run)."""
+    rows = conn.execute(
+        f"SELECT id, data FROM {entity} WHERE id IN (SELECT value FROM json_each(?))",
+        (records.encode(ids),),
+    )
+    return {rid: records.decode(text) for rid, text in rows}
+
+
+def _update_keys(
+    conn,
+    entity: str,
+    key_fn: Callable[[dict[str, Any]], set[tuple[str, str]]],
+    old: dict[str, dict[str, Any]],
+    new: dict[str, dict[str, Any] | None],
+) -> None:
+    """Replace the search keys of each record's old version by those of its new one."""
+    gone: list[tuple[str, str, str]] = []
+    added: list[tuple[str, str, str]] = []
+    for rid, data in new.items():
+        before = _owned_keys(entity, rid, old.get(rid), key_fn)
+        after = _owned_keys(entity, rid, data, key_fn)
+        gone.extend(before - after)
+        added.extend(after - before)
+    if gone:
+        conn.executemany(
+            "DELETE FROM search_key WHERE key = ? AND borrower_id = ? AND kind = ?", gone
+        )
+    if added:
+        conn.executemany(
+            "INSERT OR IGNORE INTO search_key(key, borrower_id, kind) VALUES (?, ?, ?)", added
+        )
+
+
+def _owned_keys(
+    entity: str,
+    rid: str,
+    data: dict[str, Any] | None,
+    key_fn: Callable[[dict[str, Any]], set[tuple[str, str]]],
+) -> set[tuple[str, str, str]]:
+    if data is None:
+        return set()
+    owner = search.owner_of(entity, rid, data)
+    if not owner:
+        return set()
+    return {(key, owner, kind) for key, kind in key_fn(data)}
+
+
+def rebuild_search_keys(conn, *, batch: int = 5000) -> int:
+    """Derive every search key again from the stored records (after a change of derivation)."""
+    total = 0
+    insert = "INSERT OR IGNORE INTO search_key(key, borrower_id, kind) VALUES (?, ?, ?)"
+    with write_transaction(conn):
+        conn.execute("DELETE FROM search_key")
+        for entity, key_fn in search.KEYS_OF.items():
+            rows = conn.execute(f"SELECT id, data FROM {entity}")
+            while chunk := rows.fetchmany(batch):
+                keys: set[tuple[str, str, str]] = set()
+                for rid, text in chunk:
+                    keys |= _owned_keys(entity, rid, records.decode(text), key_fn)
+                conn.executemany(insert, keys)
+                total += len(keys)
+    return total

@@ -1,0 +1,169 @@
+"""The one way to open the agent's cache.
+
+Every connection to a cache comes from :func:`connect`, which applies the house rules: the pinned
+SQLite build (``sqlcipher3`` bundles SQLite 3.53; the OS's library is never used), WAL, a 5 s busy
+timeout, foreign keys on, ``synchronous=NORMAL``, file mode 0600 for the database and its
+``-wal``/``-shm`` files, autocommit mode (``isolation_level=None``) with explicit
+:func:`write_transaction` blocks, and schema migrations applied on open.
+
+Example::
+
+    conn = connect(path)
+    with write_transaction(conn):
+        conn.execute("INSERT INTO sync_state(name, value) VALUES ('cursor', '42')")
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import sqlcipher3.dbapi2 as sqlite
+
+from workbench.store import schema
+
+BUSY_TIMEOUT_MS = 5000
+FILE_MODE = 0o600
+
+Connection = sqlite.Connection
+DatabaseError = sqlite.DatabaseError
+
+
+class CacheError(Exception):
+    """The file is not a usable workbench cache: missing, corrupt, foreign or too new."""
+
+
+def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite.Connection:
+    """Open (and, unless ``readonly``, create and migrate) the cache at ``path``.
+
+    Raises :class:`CacheError` with a message a person can act on when the file is missing
+    (read-only), is not a SQLite database, belongs to another application, or was written by a
+    newer workbench.
+    """
+    path = Path(path)
+    if readonly and not path.exists():
+        raise CacheError(f"no cache at {path}: run `workbench sync` first")
+    if not readonly:
+        try:
+            _create_private(path)
+        except OSError as exc:
+            raise CacheError(f"cannot create the cache at {path}: {exc.strerror}") from exc
+    try:
+        conn = _open(path, readonly)
+    except sqlite.DatabaseError as exc:
+        raise CacheError(f"{path} is not a workbench cache ({exc})") from exc
+    try:
+        _check_owner(conn, path)
+        if readonly:
+            _check_current(conn, path)
+        else:
+            migrate(conn, path)
+            _restrict_sidecars(path)
+    except sqlite.DatabaseError as exc:
+        conn.close()
+        raise CacheError(f"{path} is not a workbench cache or is damaged ({exc})") from exc
+    except CacheError:
+        conn.close()
+        raise
+    return conn
+
+
+@contextlib.contextmanager
+def write_transaction(conn: sqlite.Connection) -> Iterator[sqlite.Connection]:
+    """``BEGIN IMMEDIATE`` … ``COMMIT``; ``ROLLBACK`` when the block raises.
+
+    IMMEDIATE takes the write lock up front, so two writers wait on ``busy_timeout`` instead of
+    failing half-way with SQLITE_BUSY on lock upgrade.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        yield conn
+    except BaseException:
+        conn.execute("ROLLBACK")
+        raise
+    conn.execute("COMMIT")
+
+
+def migrate(conn: sqlite.Connection, path: Path | str = "cache") -> int:
+    """Apply the migrations this cache has not seen yet; return the schema version."""
+    version = _user_version(conn)
+    latest = len(schema.MIGRATIONS)
+    if version > latest:
+        raise CacheError(_too_new(path, version, latest))
+    for number in range(version + 1, latest + 1):
+        with write_transaction(conn):
+            if number == 1:
+                conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
+            for statement in schema.statements(schema.MIGRATIONS[number - 1]):
+                conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+    return latest
+
+
+def _create_private(path: Path) -> None:
+    """Create the file 0600 before SQLite does, so it is never readable by others."""
+    path.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(path, os.O_CREAT | os.O_RDWR, FILE_MODE)
+    os.close(fd)
+    if (path.stat().st_mode & 0o777) != FILE_MODE:
+        with contextlib.suppress(PermissionError):
+            os.chmod(path, FILE_MODE)
+
+
+def _open(path: Path, readonly: bool) -> sqlite.Connection:
+    if readonly:
+        conn = sqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+    else:
+        conn = sqlite.connect(str(path), isolation_level=None)
+    conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+    if not readonly:
+        # Before the first table exists this also fixes the page size of a new cache.
+        conn.execute(f"PRAGMA page_size = {schema.PAGE_SIZE}")
+        conn.execute("PRAGMA journal_mode = WAL")
+    conn.execute("PRAGMA foreign_keys = ON")
+    conn.execute("PRAGMA synchronous = NORMAL")
+    conn.execute("PRAGMA cache_size = -32000")  # 32 MB: lookups and bulk sync stay in memory
+    conn.execute("PRAGMA temp_store = MEMORY")
+    return conn
+
+
+def _restrict_sidecars(path: Path) -> None:
+    for suffix in ("-wal", "-shm"):
+        sidecar = path.with_name(path.name + suffix)
+        with contextlib.suppress(FileNotFoundError, PermissionError):
+            if (sidecar.stat().st_mode & 0o777) != FILE_MODE:
+                os.chmod(sidecar, FILE_MODE)
+
+
+def _user_version(conn: sqlite.Connection) -> int:
+    return conn.execute("PRAGMA user_version").fetchone()[0]
+
+
+def _check_owner(conn: sqlite.Connection, path: Path) -> None:
+    """A database with tables but without our application id is someone else's file."""
+    app_id = conn.execute("PRAGMA application_id").fetchone()[0]
+    if app_id == schema.APPLICATION_ID:
+        return
+    has_tables = conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()[0] > 0
+    if app_id != 0 or has_tables:
+        raise CacheError(f"{path} is a SQLite database but not a workbench cache")
+
+
+def _check_current(conn: sqlite.Connection, path: Path) -> None:
+    version, latest = _user_version(conn), len(schema.MIGRATIONS)
+    if version > latest:
+        raise CacheError(_too_new(path, version, latest))
+    if version < latest:
+        raise CacheError(
+            f"cache {path} has schema v{version}, this workbench needs v{latest}: "
+            "open it once read-write (e.g. `workbench sync`) to upgrade it"
+        )
+
+
+def _too_new(path: Path | str, version: int, latest: int) -> str:
+    return (
+        f"cache {path} was written by a newer workbench (schema v{version}; this one knows "
+        f"up to v{latest}): upgrade workbench, or use another --db"
+    )
