@@ -1,0 +1,21 @@
+"""Fixtures of the desk's tests; the helpers themselves live in ``desk_pilot``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from desk_pilot import fixed_clock
+
+from workbench.ui.app import WorkbenchApp
+
+
+@pytest.fixture
+def make_app() -> Callable[..., WorkbenchApp]:
+    """Build the app for snapshot tests (which run it themselves)."""
+
+    def make(db_path: Path, lang: str | None = "zh") -> WorkbenchApp:
+        return WorkbenchApp(db_path, clock=fixed_clock, lang=lang)
+
+    return make

@@ -1,0 +1,59 @@
+"""Helpers for driving the real desk with Pilot.
+
+Tests wait on conditions (``wait_for``), never on fixed sleeps, and every app is left only after
+its workers have finished (``run_desk``), so a test never ends with a thread still reading.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from textual.pilot import Pilot
+
+from workbench.ui.app import WorkbenchApp
+
+NOW = datetime.fromisoformat("2026-11-27T10:00:00+08:00")
+SIZE = (140, 45)
+
+
+def fixed_clock() -> datetime:
+    """The clock of every UI test: 2026-11-27 10:00 in Beijing."""
+    return NOW
+
+
+class TimedOut(AssertionError):
+    """A condition a test waited for never came true."""
+
+
+async def wait_for(
+    pilot: Pilot, predicate: Callable[[], object], *, timeout: float = 10.0, what: str = ""
+) -> None:
+    """Let the app run until ``predicate()`` is true; fail after ``timeout`` seconds."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimedOut(f"timed out after {timeout}s waiting for {what or predicate}")
+        await pilot.pause(0.01)
+
+
+async def settle(pilot: Pilot) -> None:
+    """Wait until every worker of the app has finished and the screen has caught up."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@asynccontextmanager
+async def run_desk(
+    db_path: Path, *, lang: str | None = "zh", size: tuple[int, int] = SIZE
+) -> AsyncIterator[Pilot]:
+    """The real app over ``db_path`` at a fixed clock, run headless; workers drained on exit."""
+    app = WorkbenchApp(db_path, clock=fixed_clock, lang=lang)
+    async with app.run_test(size=size) as pilot:
+        try:
+            yield pilot
+        finally:
+            await app.workers.wait_for_complete()

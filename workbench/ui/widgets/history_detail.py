@@ -1,0 +1,43 @@
+"""The full record of the interaction under the history cursor (notes wrapped, not cut)."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from workbench.domain.models import Interaction
+from workbench.ui.format import safe_block
+from workbench.ui.i18n import t
+from workbench.ui.widgets.history_columns import cells
+
+MUTED = "$text-muted"
+
+
+class HistoryDetail(Static):
+    """Position in the history, the interaction's facts, then its notes."""
+
+    def show(self, index: int, total: int, item: Interaction | None) -> None:
+        """Describe interaction ``index`` of ``total`` (``item`` None while it loads)."""
+        if not total:
+            self.update(Content(t("history.empty")))
+            return
+        position = t("history.position", index=f"{index + 1:,}", total=f"{total:,}")
+        if item is None:
+            self.update(Content.assemble((position, MUTED), "  ", t("history.loading")))
+            return
+        text = cells(item)
+        facts = "  ".join(
+            value
+            for value in (
+                text["time"],
+                text["channel"],
+                text["agent"],
+                text["duration"],
+                text["disposition"],
+                text["outcome"],
+            )
+            if value
+        )
+        self.update(
+            Content.assemble((position, MUTED), "  ", (facts, "bold"), "\n", safe_block(item.notes))
+        )

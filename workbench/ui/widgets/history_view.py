@@ -1,0 +1,246 @@
+"""The interaction history, newest first, as a virtual list.
+
+Only the lines on screen are rendered (``render_line``), from pages of ``PAGE`` interactions
+that a thread worker reads with ``store.queries.interactions_page`` as the view scrolls, so a
+borrower with thousands of contacts opens as fast as one with three.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from pathlib import Path
+from typing import ClassVar
+
+from rich.segment import Segment
+from rich.style import Style
+from textual import events, work
+from textual.binding import Binding, BindingType
+from textual.cache import LRUCache
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.worker import get_current_worker
+
+from workbench.domain.models import Interaction
+from workbench.store.queries import interactions_page
+from workbench.ui.bindings import localize_bindings
+from workbench.ui.cache import reading
+from workbench.ui.i18n import t
+from workbench.ui.widgets.history_columns import COLUMNS, GAP, cells, fit, notes_width
+
+PAGE = 100
+MAX_PAGES = 64  # pages kept in memory; the rest is read again when scrolled back to
+
+
+class HistoryView(ScrollView, can_focus=True):
+    """A cursor over ``total`` interactions of one borrower, read page by page."""
+
+    COMPONENT_CLASSES: ClassVar[set[str]] = {
+        "history-view--time",
+        "history-view--channel",
+        "history-view--muted",
+        "history-view--notes",
+        "history-view--cursor",
+        "history-view--loading",
+    }
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("up,k", "move(-1)", show=False, id="history.up"),
+        Binding("down,j", "move(1)", show=False, id="history.down"),
+        Binding("pageup", "page(-1)", show=False, id="history.page-up"),
+        Binding("pagedown", "page(1)", show=False, id="history.page-down"),
+        Binding("home", "first", "key.history_newest", id="history.newest"),
+        Binding("end", "last", "key.history_oldest", id="history.oldest"),
+    ]
+
+    cursor: reactive[int] = reactive(0)
+
+    class Highlighted(Message):
+        """The interaction under the cursor (``None`` while its page is being read)."""
+
+        def __init__(self, index: int, total: int, item: Interaction | None) -> None:
+            super().__init__()
+            self.index = index
+            self.total = total
+            self.item = item
+
+    class PageLoaded(Message):
+        def __init__(self, page: int, items: list[Interaction]) -> None:
+            super().__init__()
+            self.page = page
+            self.items = items
+
+    def __init__(
+        self, db_path: Path, borrower_id: str, total: int, *, id: str | None = None
+    ) -> None:
+        super().__init__(id=id)
+        localize_bindings(self)
+        self.db_path = db_path
+        self.borrower_id = borrower_id
+        self.total = total
+        self._pages: OrderedDict[int, list[Interaction]] = OrderedDict()
+        self._lines: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        self.virtual_size = Size(1, total)
+
+    # -- data ---------------------------------------------------------------------------
+
+    def item(self, index: int) -> Interaction | None:
+        """The interaction at ``index`` (0 = newest) if its page is in memory."""
+        page = self._pages.get(index // PAGE)
+        if page is None:
+            return None
+        offset = index % PAGE
+        return page[offset] if offset < len(page) else None
+
+    @property
+    def is_loading(self) -> bool:
+        """True while some line on screen still waits for its page."""
+        return bool(self._missing_pages(margin=0))
+
+    def _missing_pages(self, margin: int = PAGE // 2) -> list[int]:
+        if not self.total:
+            return []
+        top = max(int(self.scroll_offset.y) - margin, 0)
+        bottom = min(int(self.scroll_offset.y) + max(self.size.height, 1) + margin, self.total)
+        wanted = range(top // PAGE, (bottom - 1) // PAGE + 1)
+        cursor_page = self.cursor // PAGE
+        pages = [*wanted, cursor_page] if cursor_page not in wanted else list(wanted)
+        return [page for page in pages if page not in self._pages]
+
+    def _request_pages(self) -> None:
+        missing = self._missing_pages()
+        if missing:
+            self._load_pages(missing)
+
+    @work(thread=True, exclusive=True, group="history-pages", exit_on_error=False)
+    def _load_pages(self, pages: list[int]) -> None:
+        worker = get_current_worker()
+        with reading(self.db_path) as conn:
+            for page in pages:
+                if worker.is_cancelled:
+                    return
+                items = interactions_page(conn, self.borrower_id, offset=page * PAGE, limit=PAGE)
+                self.post_message(self.PageLoaded(page, items))
+
+    def on_history_view_page_loaded(self, message: PageLoaded) -> None:
+        message.stop()
+        self._pages[message.page] = message.items
+        self._pages.move_to_end(message.page)
+        while len(self._pages) > MAX_PAGES:
+            self._pages.popitem(last=False)
+        self.refresh()
+        if self.cursor // PAGE == message.page:
+            self._announce()
+
+    # -- cursor ---------------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        self._request_pages()
+        self._announce()
+
+    def on_resize(self) -> None:
+        self._lines.clear()
+        self._request_pages()
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        self._request_pages()
+
+    def watch_cursor(self, old: int, new: int) -> None:
+        self.refresh_line(old)
+        self.refresh_line(new)
+        self._scroll_to_cursor()
+        self._announce()
+
+    def _announce(self) -> None:
+        self.post_message(self.Highlighted(self.cursor, self.total, self.item(self.cursor)))
+
+    def _scroll_to_cursor(self) -> None:
+        height = max(self.scrollable_content_region.height, 1)
+        top = int(self.scroll_offset.y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+        self._request_pages()
+
+    def _clamp(self, index: int) -> int:
+        return min(max(index, 0), max(self.total - 1, 0))
+
+    def action_move(self, delta: int) -> None:
+        """Move the cursor by ``delta`` lines."""
+        self.cursor = self._clamp(self.cursor + delta)
+
+    def action_page(self, direction: int) -> None:
+        """Move the cursor a screenful up (-1) or down (1)."""
+        step = max(self.scrollable_content_region.height - 1, 1)
+        self.cursor = self._clamp(self.cursor + direction * step)
+
+    def action_first(self) -> None:
+        """Jump to the newest interaction."""
+        self.cursor = 0
+
+    def action_last(self) -> None:
+        """Jump to the oldest interaction."""
+        self.cursor = self._clamp(self.total - 1)
+
+    def on_click(self, event: events.Click) -> None:
+        index = int(self.scroll_offset.y) + event.y
+        if 0 <= index < self.total:
+            self.cursor = index
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._lines.clear()
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        index = int(self.scroll_offset.y) + y
+        base = self.rich_style
+        if not self.total:
+            text = t("history.empty") if y == 0 else ""
+            return Strip([Segment(fit(" " + text, width), base)], width)
+        if index >= self.total:
+            return Strip.blank(width, base)
+        item = self.item(index)
+        if item is None:
+            style = base + self.get_component_rich_style("history-view--loading")
+            return Strip([Segment(fit(" " + t("history.loading"), width), style)], width)
+        selected = index == self.cursor
+        key = (index, width, selected and self.has_focus)
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._render_row(item, width, key[2], selected)
+            self._lines[key] = strip
+        return strip
+
+    def _render_row(self, item: Interaction, width: int, focused: bool, selected: bool) -> Strip:
+        text = cells(item)
+        component = self.get_component_rich_style
+        base = self.rich_style
+        if selected:
+            base += component("history-view--cursor") if focused else Style(bold=True)
+        styles = {
+            "time": component("history-view--time", partial=True),
+            "channel": component("history-view--channel", partial=True),
+            "notes": component("history-view--notes", partial=True),
+        }
+        muted = component("history-view--muted", partial=True)
+        segments = [Segment(" ", base)]
+        for name, cell_width in COLUMNS:
+            segments.append(Segment(fit(text[name], cell_width), base + styles.get(name, muted)))
+            segments.append(Segment(" " * GAP, base))
+        segments.append(Segment(fit(text["notes"], notes_width(width - 1)), base + styles["notes"]))
+        return Strip(segments).adjust_cell_length(width, base)
+
+    def on_focus(self) -> None:
+        self._lines.clear()
+        self.refresh()
+
+    def on_blur(self) -> None:
+        self._lines.clear()
+        self.refresh()

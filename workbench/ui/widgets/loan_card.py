@@ -1,0 +1,73 @@
+"""One loan contract: terms, what is owed next, how late, and what settles it today."""
+
+from __future__ import annotations
+
+from textual.content import Content
+from textual.widgets import Static
+
+from workbench.domain.money import format_fen
+from workbench.domain.pii import mask_card
+from workbench.store.queries import LoanView
+from workbench.ui.format import BUCKET_STYLES, dpd_text, label, rate, safe
+from workbench.ui.i18n import t
+
+MUTED = "$text-muted"
+
+
+class LoanCard(Static):
+    """A few lines per loan; the DPD bucket is coloured like the header badge."""
+
+    def __init__(self, loan_view: LoanView, *, classes: str = "") -> None:
+        super().__init__(_render(loan_view), classes=f"loan-card {classes}".strip())
+        self.loan_view = loan_view
+
+
+def _render(view: LoanView) -> Content:
+    loan = view.loan
+    bucket_style = BUCKET_STYLES.get(view.bucket, BUCKET_STYLES["M4+"])
+    terms = " · ".join(
+        (
+            label("product", loan.product),
+            format_fen(loan.principal),
+            rate(loan.annual_rate_bp),
+            t("loan.term_value", n=loan.term_months),
+            f"{loan.start_date} → {loan.maturity_date}",
+        )
+    )
+    head = Content.assemble(
+        (safe(loan.contract_no).plain, "bold"),
+        "  ",
+        (f" {dpd_text(view.dpd, view.bucket)} ", f"bold reverse {bucket_style}"),
+        "  ",
+        (label("loan_status", loan.status), MUTED),
+    )
+    owed = Content.assemble(
+        (f"{t('loan.outstanding')} ", MUTED),
+        (format_fen(view.outstanding_principal), "bold"),
+        "   ",
+        (f"{t('loan.next_due')} ", MUTED),
+        _next_due(view),
+    )
+    payoff = view.payoff
+    settle = Content.assemble(
+        (f"{t('loan.payoff')} ", MUTED),
+        (format_fen(payoff.total), "bold $accent"),
+        "   ",
+        (f"{t('loan.card')} ", MUTED),
+        mask_card(loan.debit_card),
+    )
+    parts = t(
+        "loan.payoff_parts",
+        principal=format_fen(payoff.outstanding_principal),
+        overdue=format_fen(payoff.overdue_interest),
+        accrued=format_fen(payoff.accrued_interest),
+        fees=format_fen(payoff.late_fees),
+    )
+    breakdown = Content.styled(f"= {parts}", MUTED)
+    return Content("\n").join([head, Content(terms), owed, settle, breakdown])
+
+
+def _next_due(view: LoanView) -> Content:
+    if view.next_due is None:
+        return Content(t("loan.next_due_none"))
+    return Content.assemble(view.next_due.due_date, " ", (format_fen(view.next_due_amount), "bold"))

@@ -1,0 +1,37 @@
+"""Every loan of the borrower, one card each."""
+
+from __future__ import annotations
+
+from textual.app import ComposeResult
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from workbench.store.queries import BorrowerView
+from workbench.ui.i18n import t
+from workbench.ui.widgets.loan_card import LoanCard
+
+
+class LoanPanel(VerticalScroll):
+    """A scrollable stack of ``LoanCard``s; the selected loan's card is highlighted."""
+
+    def __init__(self, view: BorrowerView, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.view = view
+
+    def compose(self) -> ComposeResult:
+        if not self.view.loans:
+            yield Static(t("loan.none"), classes="empty")
+        for loan_view in self.view.loans:
+            yield LoanCard(loan_view)
+
+    def on_mount(self) -> None:
+        self.border_title = t("section.loans", count=len(self.view.loans))
+        self.select(0)
+
+    def select(self, index: int) -> None:
+        """Highlight the card of loan ``index`` and scroll it into view."""
+        cards = list(self.query(LoanCard))
+        for i, card in enumerate(cards):
+            card.set_class(i == index, "-selected")
+        if 0 <= index < len(cards):
+            self.scroll_to_widget(cards[index], animate=False)

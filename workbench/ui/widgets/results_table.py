@@ -1,0 +1,67 @@
+"""Lookup results: one row per borrower, Enter opens the unified view."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, ClassVar
+
+from rich.text import Text
+from textual.binding import Binding, BindingType
+from textual.widgets import DataTable
+
+from workbench.ui.bindings import localize_bindings
+from workbench.ui.format import BUCKET_CLASSES, label, plain
+from workbench.ui.i18n import t
+
+if TYPE_CHECKING:
+    from workbench.store.queries import LookupHit
+
+_BUCKET_STYLES = {
+    "M0": "green",
+    "M1": "yellow",
+    "M2": "dark_orange",
+    "M3": "red",
+    "M4+": "bold red",
+}
+
+
+class ResultsTable(DataTable):
+    """The borrowers a lookup found; row keys are borrower ids."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "key.open", id="desk.open"),
+    ]
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        localize_bindings(self)
+
+    def on_mount(self) -> None:
+        for key in ("name", "id_no", "phone", "city", "matched", "bucket"):
+            self.add_column(t(f"desk.col.{key}"), key=key)
+
+    def show(self, hits: list[LookupHit]) -> None:
+        """Replace the rows with ``hits`` (at most a lookup's limit) and highlight the first."""
+        self.clear()
+        for hit in hits:
+            self.add_row(*_row(hit), key=hit.borrower_id)
+        if hits:
+            self.move_cursor(row=0)
+
+    def borrower_at_cursor(self) -> str | None:
+        """The borrower id of the highlighted row, if any."""
+        if not self.row_count:
+            return None
+        row_key, _ = self.coordinate_to_cell_key((self.cursor_row, 0))
+        return row_key.value
+
+
+def _row(hit: LookupHit) -> tuple[Text, ...]:
+    bucket = hit.worst_bucket if hit.worst_bucket in BUCKET_CLASSES else "M4+"
+    return (
+        Text(plain(hit.name, 20), style="bold"),
+        Text(hit.masked_id_no),
+        Text(hit.masked_phone),
+        Text(plain(hit.city, 12)),
+        Text(label("match", hit.matched_by), style="dim"),
+        Text(f" {plain(hit.worst_bucket, 4)} ", style=f"reverse {_BUCKET_STYLES[bucket]}"),
+    )

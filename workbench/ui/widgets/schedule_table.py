@@ -1,0 +1,69 @@
+"""The repayment schedule of one loan: paid, overdue and upcoming installments marked."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from rich.text import Text
+from textual.widgets import DataTable
+
+from workbench.domain.loans import amount_due
+from workbench.domain.models import Installment
+from workbench.domain.money import format_fen
+from workbench.store.queries import LoanView
+from workbench.ui.i18n import t
+
+COLUMNS = ("n", "due_date", "principal", "interest", "total", "paid", "paid_date", "status")
+STATUS_STYLES = {"paid": "green", "overdue": "bold red", "current": "bold", "upcoming": "dim"}
+
+
+def installment_status(inst: Installment, as_of: date, next_n: int | None) -> str:
+    """paid | overdue | current (the next one due, not yet late) | upcoming."""
+    if amount_due(inst) == 0:
+        return "paid"
+    if inst.due_date < as_of.isoformat():
+        return "overdue"
+    return "current" if inst.n == next_n else "upcoming"
+
+
+class ScheduleTable(DataTable):
+    """All installments of a loan (a few dozen rows); the cursor starts on the next one due."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+
+    def on_mount(self) -> None:
+        for key in COLUMNS:
+            self.add_column(t(f"schedule.col.{key}"), key=key)
+
+    def show(self, view: LoanView, as_of: date) -> None:
+        """Fill the table with ``view``'s schedule as of ``as_of``."""
+        self.clear()
+        next_n = view.next_due.n if view.next_due else None
+        cursor = 0
+        for row, inst in enumerate(view.loan.schedule):
+            status = installment_status(inst, as_of, next_n)
+            if inst.n == next_n:
+                cursor = row
+            self.add_row(*_cells(inst, status), key=str(inst.n))
+        if self.row_count:
+            self.move_cursor(row=cursor, animate=False)
+
+
+def _money(fen: int, style: str = "") -> Text:
+    return Text(format_fen(fen), style=style, justify="right")
+
+
+def _cells(inst: Installment, status: str) -> tuple[Text, ...]:
+    paid = inst.paid_principal + inst.paid_interest
+    style = STATUS_STYLES[status]
+    return (
+        Text(str(inst.n), justify="right"),
+        Text(inst.due_date, style="bold red" if status == "overdue" else ""),
+        _money(inst.principal),
+        _money(inst.interest),
+        _money(inst.principal + inst.interest, "bold"),
+        _money(paid, "green" if paid else "dim"),
+        Text(inst.paid_date or "", style="dim"),
+        Text(t(f"schedule.{status}"), style=style),
+    )
