@@ -57,3 +57,38 @@ async def run_desk(
             yield pilot
         finally:
             await app.workers.wait_for_complete()
+
+
+def screen_text(pilot: Pilot) -> str:
+    """What the terminal shows right now, one line per row (wide characters once each)."""
+    strips = pilot.app.screen._compositor.render_strips()
+    return "\n".join(strip.text for strip in strips)
+
+
+async def search(pilot: Pilot, query: str) -> list[str]:
+    """Type ``query`` into the empty search box; return the borrower ids listed for it."""
+    from workbench.ui.screens.desk import DeskScreen
+    from workbench.ui.widgets.results_table import ResultsTable
+
+    desk = pilot.app.screen
+    assert isinstance(desk, DeskScreen)
+    await pilot.press(*query)
+    await wait_for(
+        pilot,
+        lambda: desk.shown_query == query and not desk.is_searching,
+        what=f"results for {query!r}",
+    )
+    table = desk.query_one(ResultsTable)
+    return [row_key.value for row_key in table.rows]
+
+
+async def open_row(pilot: Pilot, row: int) -> None:
+    """Highlight result ``row`` with the arrow keys, press Enter, wait for the unified view."""
+    from workbench.ui.screens.borrower import BorrowerScreen
+
+    await pilot.press("down", *["down"] * row, "enter")
+    await wait_for(
+        pilot,
+        lambda: isinstance(pilot.app.screen, BorrowerScreen) and pilot.app.screen.is_ready,
+        what="the unified borrower view",
+    )

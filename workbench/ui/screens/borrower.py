@@ -58,6 +58,14 @@ class BorrowerScreen(Screen):
         self.view: BorrowerView | None = None
         self.loan_index = 0
 
+    @property
+    def is_ready(self) -> bool:
+        """True once the view is shown and the history lines on screen have been read."""
+        if self.view is None:
+            return False
+        history = self.query(HistoryView)
+        return bool(history) and not history.first().is_loading
+
     def compose(self) -> ComposeResult:
         yield Header()
         yield Vertical(LoadingIndicator(), id="borrower-body")

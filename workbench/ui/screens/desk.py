@@ -52,6 +52,7 @@ class DeskScreen(Screen):
         self._timer: Timer | None = None
         self._shown_query: str | None = None  # the query the table currently answers
         self._open_when_found = False
+        self._debouncing = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -77,6 +78,19 @@ class DeskScreen(Screen):
     # -- searching ------------------------------------------------------------------------
 
     @property
+    def shown_query(self) -> str | None:
+        """The query the results list answers (None when the box is empty)."""
+        return self._shown_query
+
+    @property
+    def is_searching(self) -> bool:
+        """True while a search is scheduled or running."""
+        running = any(
+            w.node is self and w.group == "search" and not w.is_finished for w in self.workers
+        )
+        return self._debouncing or running
+
+    @property
     def search_text(self) -> str:
         """What is in the search box, trimmed."""
         return self.query_one(SearchBox).value.strip()
@@ -85,14 +99,17 @@ class DeskScreen(Screen):
     def _schedule_search(self) -> None:
         if self._timer is not None:
             self._timer.stop()
+        self._debouncing = False
         self._open_when_found = False
         if not self.search_text:
             self.workers.cancel_group(self, "search")
             self._show([], None)
             return
+        self._debouncing = True
         self._timer = self.set_timer(DEBOUNCE_S, self._search_now)
 
     def _search_now(self) -> None:
+        self._debouncing = False
         query = self.search_text
         if query:
             self._set_status(Content(t("desk.searching")))

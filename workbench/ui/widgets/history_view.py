@@ -95,6 +95,16 @@ class HistoryView(ScrollView, can_focus=True):
         return page[offset] if offset < len(page) else None
 
     @property
+    def loaded_pages(self) -> list[int]:
+        """Numbers of the pages in memory (page ``n`` holds items ``n*PAGE`` onwards)."""
+        return list(self._pages)
+
+    @property
+    def pages_in_memory(self) -> int:
+        """How many pages are in memory."""
+        return len(self._pages)
+
+    @property
     def is_loading(self) -> bool:
         """True while some line on screen still waits for its page."""
         return bool(self._missing_pages(margin=0))

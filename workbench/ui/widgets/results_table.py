@@ -58,7 +58,7 @@ class ResultsTable(DataTable):
 def _row(hit: LookupHit) -> tuple[Text, ...]:
     bucket = hit.worst_bucket if hit.worst_bucket in BUCKET_CLASSES else "M4+"
     return (
-        Text(plain(hit.name, 20), style="bold"),
+        Text(plain(hit.name, 32), style="bold"),
         Text(hit.masked_id_no),
         Text(hit.masked_phone),
         Text(plain(hit.city, 12)),

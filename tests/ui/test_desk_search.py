@@ -1,0 +1,107 @@
+"""An agent finds the caller by whatever the caller can tell them, and opens the borrower.
+
+Each test types into the real desk over the seed-7 demo cache and checks that the list shows
+exactly what ``store.queries.lookup`` finds, then opens the borrower with Enter.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from desk_pilot import NOW, open_row, run_desk, search
+
+from workbench.store.db import connect
+from workbench.store.queries import borrower_view, lookup
+from workbench.ui.format import DISPLAY_TZ
+
+AS_OF = NOW.astimezone(DISPLAY_TZ).date()
+
+
+@dataclass(frozen=True)
+class Caller:
+    borrower_id: str
+    name: str
+    phone: str
+
+
+@pytest.fixture(scope="module")
+def zhang_wei(demo_cache) -> Caller:
+    """A 张伟 of the demo portfolio, with his first phone number."""
+    conn = connect(demo_cache, readonly=True)
+    try:
+        hit = next(h for h in lookup(conn, "张伟", as_of=AS_OF) if h.name == "张伟")
+        view = borrower_view(conn, hit.borrower_id, AS_OF)
+    finally:
+        conn.close()
+    return Caller(hit.borrower_id, view.borrower.name, view.borrower.phones[0].number)
+
+
+def expected_ids(demo_cache, query: str) -> list[str]:
+    conn = connect(demo_cache, readonly=True)
+    try:
+        return [hit.borrower_id for hit in lookup(conn, query, limit=50, as_of=AS_OF)]
+    finally:
+        conn.close()
+
+
+@pytest.mark.parametrize(
+    "kind", ["full phone", "last 4 of the phone", "two-character name", "pinyin initials"]
+)
+async def test_typing_finds_the_caller_and_enter_opens_them(demo_cache, zhang_wei, kind):
+    query = {
+        "full phone": zhang_wei.phone,
+        "last 4 of the phone": zhang_wei.phone[-4:],
+        "two-character name": "张伟",
+        "pinyin initials": "zw",
+    }[kind]
+    async with run_desk(demo_cache) as pilot:
+        shown = await search(pilot, query)
+        assert shown == expected_ids(demo_cache, query)
+        assert zhang_wei.borrower_id in shown
+        if kind == "full phone":
+            assert shown[0] == zhang_wei.borrower_id
+
+        await open_row(pilot, shown.index(zhang_wei.borrower_id))
+        screen = pilot.app.screen
+        assert screen.borrower_id == zhang_wei.borrower_id
+        assert str(screen.query_one("#borrower-name").render()) == zhang_wei.name
+
+
+async def test_enter_before_the_results_arrive_opens_the_first_match(demo_cache, zhang_wei):
+    from desk_pilot import wait_for
+
+    from workbench.ui.screens.borrower import BorrowerScreen
+
+    async with run_desk(demo_cache) as pilot:
+        await pilot.press(*zhang_wei.phone, "enter")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, BorrowerScreen))
+        assert pilot.app.screen.borrower_id == zhang_wei.borrower_id
+
+
+async def test_escape_goes_back_to_the_search_and_slash_focuses_it(demo_cache, zhang_wei):
+    from workbench.ui.screens.desk import DeskScreen
+    from workbench.ui.widgets.search_box import SearchBox
+
+    async with run_desk(demo_cache) as pilot:
+        await search(pilot, "张伟")
+        await open_row(pilot, 0)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(pilot.app.screen, DeskScreen)
+        assert pilot.app.screen.query_one(SearchBox).value == "张伟"
+
+        await pilot.press("down")  # into the results
+        assert not isinstance(pilot.app.focused, SearchBox)
+        await pilot.press("slash")
+        assert isinstance(pilot.app.focused, SearchBox)
+        await pilot.press("escape")  # clears the box
+        assert pilot.app.screen.query_one(SearchBox).value == ""
+
+
+async def test_a_query_that_matches_nobody_says_so(demo_cache):
+    async with run_desk(demo_cache) as pilot:
+        shown = await search(pilot, "没有这个人")
+        assert shown == []
+        status = str(pilot.app.screen.query_one("#search-status").render())
+        assert status == "未找到与“没有这个人”匹配的客户"
