@@ -69,7 +69,13 @@ async def search(pilot: Pilot, query: str) -> list[str]:
     """Type ``query`` into the empty search box; return the borrower ids listed for it."""
     from workbench.ui.screens.desk import DeskScreen
     from workbench.ui.widgets.results_table import ResultsTable
+    from workbench.ui.widgets.search_box import SearchBox
 
+    await wait_for(
+        pilot,
+        lambda: isinstance(pilot.app.focused, SearchBox),
+        what="the search box to take the focus",
+    )
     desk = pilot.app.screen
     assert isinstance(desk, DeskScreen)
     await pilot.press(*query)

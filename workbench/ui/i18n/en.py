@@ -73,6 +73,7 @@ MESSAGES: dict[str, str] = {
     "dpd.current": "current",
     "dpd.days": "{dpd} days past due",
     # vehicle
+    "vehicle.plate": "Plate",
     "vehicle.vin": "VIN",
     "vehicle.lien": "Lien",
     "vehicle.insurance": "Insured until",

@@ -71,6 +71,7 @@ MESSAGES: dict[str, str] = {
     "dpd.current": "正常",
     "dpd.days": "逾期 {dpd} 天",
     # vehicle
+    "vehicle.plate": "车牌",
     "vehicle.vin": "车架号",
     "vehicle.lien": "抵押",
     "vehicle.insurance": "保险到期",

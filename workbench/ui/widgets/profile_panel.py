@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from rich.cells import cell_len
 from textual.app import ComposeResult
-from textual.containers import VerticalScroll
+from textual.containers import Grid, VerticalScroll
 from textual.content import Content
-from textual.widgets import Static
+from textual.widgets import Label, Static
 
 from workbench.domain.models import Phone, Vehicle
 from workbench.domain.pii import mask_phone
@@ -15,62 +14,73 @@ from workbench.ui.format import age_on, label, safe
 from workbench.ui.i18n import t
 
 MUTED = "$text-muted"
-
-
-def field(name: str, *values: Content | str | tuple[str, str]) -> Content:
-    """``name`` dimmed, then the values: one labelled line."""
-    return Content.assemble((f"{name} ", MUTED), *values)
+Value = Content | str
 
 
 class ProfilePanel(VerticalScroll):
-    """The borrower's profile, then each vehicle financed by their loans."""
+    """The borrower's profile, then each vehicle financed by their loans, as label/value rows
+    (long values wrap inside their column)."""
 
     def __init__(self, view: BorrowerView, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view = view
 
     def compose(self) -> ComposeResult:
-        yield Static(Content("\n").join(self._profile_lines()), id="profile-text")
-        vehicles = _vehicles(self.view)
-        if vehicles:
+        yield Static(self._overview(), classes="overview")
+        yield _fields(self._profile_rows(), id="profile-fields")
+        for vehicle in _vehicles(self.view):
             yield Static(t("section.vehicle"), classes="subsection")
-            lines = [line for vehicle in vehicles for line in _vehicle_lines(vehicle, self.view)]
-            yield Static(Content("\n").join(lines), id="vehicle-text")
+            yield _fields(_vehicle_rows(vehicle, self.view), classes="vehicle-fields")
 
     def on_mount(self) -> None:
         self.border_title = t("section.profile")
 
-    def _profile_lines(self) -> list[Content]:
+    def _overview(self) -> Content:
         borrower = self.view.borrower
         age = age_on(borrower.birth_date, self.view.as_of)
-        lines = [
-            Content.assemble(
-                field(t("profile.gender"), label("gender", borrower.gender)),
-                "   ",
-                field(t("profile.age"), "—" if age is None else t("profile.age_value", age=age)),
-                "   ",
-                field(t("profile.risk"), (safe(borrower.risk_grade).plain, "bold")),
-            )
+        return Content.assemble(
+            (f"{t('profile.gender')} ", MUTED),
+            label("gender", borrower.gender),
+            (f"   {t('profile.age')} ", MUTED),
+            "—" if age is None else t("profile.age_value", age=age),
+            (f"   {t('profile.risk')} ", MUTED),
+            (safe(borrower.risk_grade).plain, "bold"),
+        )
+
+    def _profile_rows(self) -> list[tuple[str, Value]]:
+        borrower = self.view.borrower
+        rows = [
+            (t("profile.phones") if i == 0 else "", _phone(phone))
+            for i, phone in enumerate(borrower.phones)
         ]
-        lines += [self._phone_line(i, phone) for i, phone in enumerate(borrower.phones)]
         address = borrower.address
         parts = (address.province, address.city, address.district, address.line)
-        where = " ".join(part for part in parts if part)
-        lines.append(field(t("profile.address"), safe(where)))
-        lines.append(field(t("profile.employer"), safe(borrower.employer)))
-        return lines
+        rows.append((t("profile.address"), Content(" ").join(safe(p) for p in parts if p)))
+        rows.append((t("profile.employer"), safe(borrower.employer)))
+        return rows
 
-    def _phone_line(self, index: int, phone: Phone) -> Content:
-        name = t("profile.phones") if index == 0 else " " * cell_len(t("profile.phones"))
-        parts: list[Content | str | tuple[str, str]] = [
-            mask_phone(phone.number),
-            (f" {label('phone_kind', phone.kind)}", MUTED),
-        ]
-        if phone.do_not_call:
-            parts.append((f" {t('phone.dnc')} ", "bold $error-darken-1 on $error 20%"))
-        if not phone.consent:
-            parts.append((f" {t('phone.no_consent')} ", "$warning"))
-        return Content.assemble((f"{name} ", MUTED), *parts)
+
+def _fields(rows: list[tuple[str, Value]], **kwargs: str) -> Grid:
+    """A two-column grid: dimmed names, then values that wrap within their column."""
+    cells: list[Label | Static] = []
+    for name, value in rows:
+        cells.append(Label(name, classes="field-name"))
+        cells.append(Static(value, classes="field-value"))
+    return Grid(*cells, classes=f"fields {kwargs.pop('classes', '')}".strip(), **kwargs)
+
+
+def _phone(phone: Phone) -> Content:
+    parts: list[Content | str | tuple[str, str]] = [
+        mask_phone(phone.number),
+        (f" {label('phone_kind', phone.kind)}", MUTED),
+    ]
+    if phone.do_not_call:
+        parts.append(" ")
+        parts.append((f" {t('phone.dnc')} ", "bold $error on $error 20%"))
+    if not phone.consent:
+        parts.append(" ")
+        parts.append((f" {t('phone.no_consent')} ", "bold $warning on $warning 20%"))
+    return Content.assemble(*parts)
 
 
 def _vehicles(view: BorrowerView) -> list[Vehicle]:
@@ -81,18 +91,21 @@ def _vehicles(view: BorrowerView) -> list[Vehicle]:
     return list(seen.values())
 
 
-def _vehicle_lines(vehicle: Vehicle, view: BorrowerView) -> list[Content]:
-    model = " ".join((safe(vehicle.brand).plain, safe(vehicle.model).plain, str(vehicle.year)))
+def _vehicle_rows(vehicle: Vehicle, view: BorrowerView) -> list[tuple[str, Value]]:
+    model = Content(" ").join(
+        [safe(vehicle.brand), safe(vehicle.model), Content(str(vehicle.year))]
+    )
     gps = t("gps.yes") if vehicle.gps_installed else t("gps.no")
-    expiry_style = "$error" if vehicle.insurance_expiry < view.as_of.isoformat() else ""
+    expired = vehicle.insurance_expiry < view.as_of.isoformat()
     return [
-        Content.assemble((safe(vehicle.plate).plain, "bold"), "  ", model),
-        field(t("vehicle.vin"), safe(vehicle.vin), "  ", (f"GPS {gps}", MUTED)),
-        field(
+        (t("vehicle.plate"), Content.assemble((safe(vehicle.plate).plain, "bold"), "  ", model)),
+        (t("vehicle.vin"), Content.assemble(safe(vehicle.vin), (f"   GPS {gps}", MUTED))),
+        (
             t("vehicle.lien"),
-            label("lien", vehicle.lien_status),
-            "  ",
-            (f"{t('vehicle.insurance')} ", MUTED),
-            (safe(vehicle.insurance_expiry).plain, expiry_style),
+            Content.assemble(
+                label("lien", vehicle.lien_status),
+                (f"   {t('vehicle.insurance')} ", MUTED),
+                (safe(vehicle.insurance_expiry).plain, "bold $error" if expired else ""),
+            ),
         ),
     ]
