@@ -14,11 +14,11 @@ Example::
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from workbench.store import records, schema, search
+from workbench.store.codec import TRAIN_AT, codec_of
 from workbench.store.db import write_transaction
 from workbench.store.records import RecordError
 
@@ -57,68 +57,81 @@ def apply_page(
 
     Returns how many changes were applied. A change that cannot be stored raises
     :class:`RecordError` (nothing of the page is kept) unless ``on_bad_record`` takes it.
+    Only the last change of a record within the page matters, so each entity is written with
+    one ``executemany`` per operation, however its changes interleave with other entities'.
     """
-    changes = list(changes)
+    codec = codec_of(conn)
     applied = 0
     with write_transaction(conn):
-        for (entity, op), run in itertools.groupby(changes, key=_entity_op):
-            applied += _apply_run(conn, entity, op, list(run), on_bad_record)
+        codec.refresh(conn)  # the dictionary set may have changed (rollback, another writer)
+        final: dict[str, dict[str, dict[str, Any] | None]] = {}
+        for change in changes:
+            try:
+                entity, record_id, data = _checked(change)
+            except RecordError as exc:
+                if on_bad_record is None:
+                    raise
+                on_bad_record(conn, change, exc)
+                continue
+            final.setdefault(entity, {})[record_id] = data
+            applied += 1
+        for entity, state in final.items():
+            _apply_entity(conn, entity, state)
         set_state(conn, CURSOR, cursor)
     return applied
 
 
-def _entity_op(change: Change) -> tuple[str, str]:
-    return str(change.get("entity")), str(change.get("op"))
-
-
-def _apply_run(
-    conn, entity: str, op: str, run: list[Change], on_bad: BadRecordHandler | None
-) -> int:
-    good: list[tuple[str, dict[str, Any] | None]] = []
-    for change in run:
-        try:
-            good.append(_checked(entity, op, change))
-        except RecordError as exc:
-            if on_bad is None:
-                raise
-            on_bad(conn, change, exc)
-    if not good:
-        return 0
-    key_fn = search.KEYS_OF.get(entity)
-    old = _current(conn, entity, [rid for rid, _ in good]) if key_fn else {}
-    if op == UPSERT:
-        conn.executemany(
-            f"INSERT INTO {entity}(id, data) VALUES (?, ?) "
-            "ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-            [(rid, records.encode(data)) for rid, data in good],
-        )
-    else:
-        conn.executemany(f"DELETE FROM {entity} WHERE id = ?", [(rid,) for rid, _ in good])
-    if key_fn:
-        _update_keys(conn, entity, key_fn, old, dict(good))
-    return len(good)
-
-
-def _checked(entity: str, op: str, change: Change) -> tuple[str, dict[str, Any] | None]:
-    record_id = change.get("id")
+def _checked(change: Change) -> tuple[str, str, dict[str, Any] | None]:
+    """``(entity, id, data)`` of a valid change (data None for a delete), else RecordError."""
+    entity, op, record_id = str(change.get("entity")), change.get("op"), change.get("id")
     if not isinstance(record_id, str) or not record_id:
         raise RecordError(entity, str(record_id), "change has no id")
     if entity not in schema.ENTITY_TABLES:
         raise RecordError(entity, record_id, "unknown entity")
     if op == DELETE:
-        return record_id, None
+        return entity, record_id, None
     if op != UPSERT:
         raise RecordError(entity, record_id, f"unknown op {op!r}")
-    return record_id, records.check(entity, record_id, change.get("data"))
+    return entity, record_id, records.check(entity, record_id, change.get("data"))
+
+
+def _apply_entity(conn, entity: str, state: dict[str, dict[str, Any] | None]) -> None:
+    """Bring ``entity``'s rows (and their search keys) to ``state``: id → record or None."""
+    key_fn = search.KEYS_OF.get(entity)
+    old = _current(conn, entity, list(state)) if key_fn else {}
+    codec = codec_of(conn)
+    gone = [(rid,) for rid, data in state.items() if data is None]
+    if gone:
+        conn.executemany(f"DELETE FROM {entity} WHERE id = ?", gone)
+    rows = [codec.pack(entity, data) for data in state.values() if data is not None]
+    if rows:
+        columns = ("id", *schema.COLUMNS[entity], "data")
+        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
+        conn.executemany(
+            f"INSERT INTO {entity}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+            f"ON CONFLICT(id) DO UPDATE SET {updates}",
+            rows,
+        )
+        if not codec.has_dictionary(entity) and _holds_at_least(conn, entity, TRAIN_AT):
+            codec.train(conn, entity)
+    if key_fn:
+        _update_keys(conn, entity, key_fn, old, state)
+
+
+def _holds_at_least(conn, entity: str, count: int) -> bool:
+    sql = f"SELECT count(*) FROM (SELECT 1 FROM {entity} LIMIT ?)"
+    return conn.execute(sql, (count,)).fetchone()[0] >= count
 
 
 def _current(conn, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     """The stored records among ``ids`` (one query for the whole run)."""
     rows = conn.execute(
-        f"SELECT id, data FROM {entity} WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT {schema.row_columns(entity)} FROM {entity} "
+        "WHERE id IN (SELECT value FROM json_each(?))",
         (records.encode(ids),),
     )
-    return {rid: records.decode(text) for rid, text in rows}
+    codec = codec_of(conn)
+    return {row[0]: codec.unpack(conn, entity, row) for row in rows}
 
 
 def _update_keys(
@@ -167,11 +180,13 @@ def rebuild_search_keys(conn, *, batch: int = 5000) -> int:
     with write_transaction(conn):
         conn.execute("DELETE FROM search_key")
         for entity, key_fn in search.KEYS_OF.items():
-            rows = conn.execute(f"SELECT id, data FROM {entity}")
+            rows = conn.execute(f"SELECT {schema.row_columns(entity)} FROM {entity}")
+            codec = codec_of(conn)
             while chunk := rows.fetchmany(batch):
                 keys: set[tuple[str, str, str]] = set()
-                for rid, text in chunk:
-                    keys |= _owned_keys(entity, rid, records.decode(text), key_fn)
+                for row in chunk:
+                    data = codec.unpack(conn, entity, row)
+                    keys |= _owned_keys(entity, row[0], data, key_fn)
                 conn.executemany(insert, keys)
                 total += len(keys)
     return total

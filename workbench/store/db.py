@@ -19,6 +19,7 @@ import contextlib
 import os
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import quote
 
 import sqlcipher3.dbapi2 as sqlite
 
@@ -27,15 +28,20 @@ from workbench.store import schema
 BUSY_TIMEOUT_MS = 5000
 FILE_MODE = 0o600
 
-Connection = sqlite.Connection
 DatabaseError = sqlite.DatabaseError
+
+
+class Connection(sqlite.Connection):
+    """A cache connection; carries the per-connection state of ``store.codec``."""
+
+    codec = None
 
 
 class CacheError(Exception):
     """The file is not a usable workbench cache: missing, corrupt, foreign or too new."""
 
 
-def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite.Connection:
+def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> Connection:
     """Open (and, unless ``readonly``, create and migrate) the cache at ``path``.
 
     Raises :class:`CacheError` with a message a person can act on when the file is missing
@@ -71,7 +77,7 @@ def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> sqlite.C
 
 
 @contextlib.contextmanager
-def write_transaction(conn: sqlite.Connection) -> Iterator[sqlite.Connection]:
+def write_transaction(conn: Connection) -> Iterator[Connection]:
     """``BEGIN IMMEDIATE`` … ``COMMIT``; ``ROLLBACK`` when the block raises.
 
     IMMEDIATE takes the write lock up front, so two writers wait on ``busy_timeout`` instead of
@@ -86,7 +92,7 @@ def write_transaction(conn: sqlite.Connection) -> Iterator[sqlite.Connection]:
     conn.execute("COMMIT")
 
 
-def migrate(conn: sqlite.Connection, path: Path | str = "cache") -> int:
+def migrate(conn: Connection, path: Path | str = "cache") -> int:
     """Apply the migrations this cache has not seen yet; return the schema version."""
     version = _user_version(conn)
     latest = len(schema.MIGRATIONS)
@@ -96,8 +102,12 @@ def migrate(conn: sqlite.Connection, path: Path | str = "cache") -> int:
         with write_transaction(conn):
             if number == 1:
                 conn.execute(f"PRAGMA application_id = {schema.APPLICATION_ID}")
-            for statement in schema.statements(schema.MIGRATIONS[number - 1]):
-                conn.execute(statement)
+            step = schema.MIGRATIONS[number - 1]
+            if callable(step):
+                step(conn)
+            else:
+                for statement in schema.statements(step):
+                    conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
     return latest
 
@@ -112,11 +122,12 @@ def _create_private(path: Path) -> None:
             os.chmod(path, FILE_MODE)
 
 
-def _open(path: Path, readonly: bool) -> sqlite.Connection:
+def _open(path: Path, readonly: bool) -> Connection:
     if readonly:
-        conn = sqlite.connect(f"file:{path}?mode=ro", uri=True, isolation_level=None)
+        uri = f"file:{quote(str(path))}?mode=ro"
+        conn = sqlite.connect(uri, uri=True, isolation_level=None, factory=Connection)
     else:
-        conn = sqlite.connect(str(path), isolation_level=None)
+        conn = sqlite.connect(str(path), isolation_level=None, factory=Connection)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not readonly:
         # Before the first table exists this also fixes the page size of a new cache.
@@ -137,11 +148,11 @@ def _restrict_sidecars(path: Path) -> None:
                 os.chmod(sidecar, FILE_MODE)
 
 
-def _user_version(conn: sqlite.Connection) -> int:
+def _user_version(conn: Connection) -> int:
     return conn.execute("PRAGMA user_version").fetchone()[0]
 
 
-def _check_owner(conn: sqlite.Connection, path: Path) -> None:
+def _check_owner(conn: Connection, path: Path) -> None:
     """A database with tables but without our application id is someone else's file."""
     app_id = conn.execute("PRAGMA application_id").fetchone()[0]
     if app_id == schema.APPLICATION_ID:
@@ -151,7 +162,7 @@ def _check_owner(conn: sqlite.Connection, path: Path) -> None:
         raise CacheError(f"{path} is a SQLite database but not a workbench cache")
 
 
-def _check_current(conn: sqlite.Connection, path: Path) -> None:
+def _check_current(conn: Connection, path: Path) -> None:
     version, latest = _user_version(conn), len(schema.MIGRATIONS)
     if version > latest:
         raise CacheError(_too_new(path, version, latest))

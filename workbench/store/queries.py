@@ -34,8 +34,9 @@ from workbench.domain.models import (
     Promise,
     Vehicle,
 )
-from workbench.store import records, search
+from workbench.store import records, schema, search
 from workbench.store.apply import get_cursor
+from workbench.store.codec import codec_of
 
 _SETTLED = {LoanStatus.SETTLED.value, LoanStatus.EARLY_SETTLED.value}
 _MAX_CANDIDATES = 5000  # candidates checked for a 3+-character substring or a full ID number
@@ -118,10 +119,9 @@ def lookup(conn, query: str, *, limit: int = 50, as_of: date | None = None) -> l
 
 def borrower_view(conn, borrower_id: str, as_of: date) -> BorrowerView | None:
     """The unified view of one borrower as of ``as_of``, or None when the cache has no such id."""
-    row = conn.execute("SELECT data FROM borrower WHERE id = ?", (borrower_id,)).fetchone()
-    if row is None:
+    borrower = get_borrower(conn, borrower_id)
+    if borrower is None:
         return None
-    borrower: Borrower = records.load("borrower", row[0])
     vehicles = {v.id: v for v in _children(conn, "vehicle", borrower_id)}
     loan_list: list[Loan] = sorted(  # open loans first, then newest first
         _children(conn, "loan", borrower_id),
@@ -133,7 +133,9 @@ def borrower_view(conn, borrower_id: str, as_of: date) -> BorrowerView | None:
         borrower=borrower,
         as_of=as_of,
         loans=views,
-        payments=_children(conn, "payment", borrower_id, "posted_at DESC, id DESC"),
+        payments=sorted(
+            _children(conn, "payment", borrower_id), key=lambda p: (p.posted_at, p.id), reverse=True
+        ),
         promises=sorted(
             _children(conn, "promise", borrower_id), key=lambda p: p.created_at, reverse=True
         ),
@@ -174,11 +176,11 @@ def interactions_page(
 ) -> list[Interaction]:
     """Interaction history newest first, one page at a time."""
     rows = conn.execute(
-        "SELECT data FROM interaction WHERE borrower_id = ? "
+        f"SELECT {schema.row_columns('interaction')} FROM interaction WHERE borrower_id = ? "
         "ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?",
         (borrower_id, limit, offset),
     )
-    return [records.load("interaction", text) for (text,) in rows]
+    return _models(conn, "interaction", rows)
 
 
 def interaction_count(conn, borrower_id: str) -> int:
@@ -188,14 +190,15 @@ def interaction_count(conn, borrower_id: str) -> int:
 
 
 def get_borrower(conn, borrower_id: str) -> Borrower | None:
-    row = conn.execute("SELECT data FROM borrower WHERE id = ?", (borrower_id,)).fetchone()
-    return records.load("borrower", row[0]) if row else None
+    """One borrower by id, or None."""
+    found = _load_many(conn, "borrower", {borrower_id})
+    return records.to_model("borrower", found[borrower_id]) if found else None
 
 
 def schedule(conn, loan_id: str) -> list[Installment]:
     """The repayment schedule of one loan (empty when the loan is unknown)."""
-    row = conn.execute("SELECT data FROM loan WHERE id = ?", (loan_id,)).fetchone()
-    return records.load("loan", row[0]).schedule if row else []
+    found = _load_many(conn, "loan", {loan_id})
+    return records.to_model("loan", found[loan_id]).schedule if found else []
 
 
 def cache_stats(conn) -> dict[str, Any]:
@@ -211,21 +214,29 @@ def _desc(text: str) -> tuple[int, ...]:
     return tuple(-ord(ch) for ch in text)
 
 
-def _children(conn, entity: str, borrower_id: str, order: str = "id") -> list[Any]:
+def _children(conn, entity: str, borrower_id: str) -> list[Any]:
     rows = conn.execute(
-        f"SELECT data FROM {entity} WHERE borrower_id = ? ORDER BY {order}", (borrower_id,)
+        f"SELECT {schema.row_columns(entity)} FROM {entity} WHERE borrower_id = ? ORDER BY id",
+        (borrower_id,),
     )
-    return [records.load(entity, text) for (text,) in rows]
+    return _models(conn, entity, rows)
+
+
+def _models(conn, entity: str, rows) -> list[Any]:
+    codec = codec_of(conn)
+    return [records.to_model(entity, codec.unpack(conn, entity, row)) for row in rows]
 
 
 def _load_many(conn, entity: str, ids: set[str]) -> dict[str, dict[str, Any]]:
     if not ids:
         return {}
     rows = conn.execute(
-        f"SELECT id, data FROM {entity} WHERE id IN (SELECT value FROM json_each(?))",
+        f"SELECT {schema.row_columns(entity)} FROM {entity} "
+        "WHERE id IN (SELECT value FROM json_each(?))",
         (records.encode(sorted(ids)),),
     )
-    return {rid: records.decode(text) for rid, text in rows}
+    codec = codec_of(conn)
+    return {row[0]: codec.unpack(conn, entity, row) for row in rows}
 
 
 def _contains(data: dict[str, Any] | None, probe: search.Probe) -> bool:
@@ -240,12 +251,13 @@ def _worst_buckets(conn, borrower_ids: list[str], as_of: date) -> dict[str, str]
     if not borrower_ids:
         return {}
     rows = conn.execute(
-        "SELECT borrower_id, data FROM loan WHERE borrower_id IN (SELECT value FROM json_each(?))",
+        f"SELECT {schema.row_columns('loan')} FROM loan "
+        "WHERE borrower_id IN (SELECT value FROM json_each(?))",
         (records.encode(borrower_ids),),
     )
     worst: dict[str, int] = {}
-    for borrower_id, text in rows:
-        loan: Loan = records.load("loan", text)
+    for loan in _models(conn, "loan", rows):
+        borrower_id = loan.borrower_id
         dpd = 0 if loan.status in _SETTLED else loan_math.days_past_due(loan.schedule, as_of)
         worst[borrower_id] = max(worst.get(borrower_id, 0), dpd)
     return {bid: loan_math.bucket(dpd) for bid, dpd in worst.items()}

@@ -1,88 +1,90 @@
 """Schema of the agent's cache, as numbered migrations (``PRAGMA user_version`` = how many ran).
 
-Layout, designed for a million borrowers (~10M rows) in a few GB:
+Layout, designed for a million borrowers (~35M rows with the demo's mix) in a few GB:
 
 - One table per entity of ``domain.models.ENTITIES``, named exactly as the entity on the wire.
-  Each row is ``id`` plus ``data``: the record as compact JSON, stored once. The columns the
-  queries filter or sort on (``borrower_id``, ``started_at``, ``posted_at``) are *virtual*
-  generated columns read out of ``data``: they cost nothing in the table, only in the indexes
-  that need them, so there is no second copy of any field in the rows.
-- Small-row tables are ``WITHOUT ROWID``: the primary key *is* the table, so ``id`` is not stored
-  twice (rowid table + its automatic ``id`` index). ``loan`` keeps a rowid because its rows (the
-  whole repayment schedule) are kilobytes long and would spill out of a clustered index.
+  A row is ``id``, the few columns queries filter or sort on (:data:`COLUMNS`: ``borrower_id``,
+  and ``started_at`` for interactions), and ``data``: the rest of the record, packed by
+  ``store.codec`` (compact JSON, zstd-compressed with a dictionary trained per entity). Each
+  field is stored once: the columns are removed from ``data``.
+- Tables are ``WITHOUT ROWID`` where rows are small: the primary key *is* the table, so ``id`` is
+  not stored twice (rowid table + automatic ``id`` index). ``loan`` keeps a rowid: its rows (a
+  whole repayment schedule) are the largest.
 - There are no FOREIGN KEY constraints between entity tables on purpose: the cache is a replica
   of the core, which owns referential integrity; a page boundary may split a parent from its
   children, and a delete of a parent must not be refused or cascade locally.
 - Every lookup the desk does is an index seek: by ``id`` (primary key), by ``borrower_id`` (one
-  index per child table; interactions and payments ordered newest first inside it), and by
-  search key (``search_key``, see ``store.search``).
-- ``sync_state`` holds the feed cursor and other small name/value facts of the sync.
+  index per child table; interactions ordered newest first inside it so a page of history is a
+  range read with no sort), and by search key (``search_key``, see ``store.search``). Payments
+  (~25 per borrower) are sorted after the seek rather than carrying a second column in the index.
+- ``sync_state`` holds the feed cursor and other small name/value facts of the sync;
+  ``codec_dict`` the compression dictionaries.
+
+A migration is SQL text, or a callable ``(conn) -> None`` for work SQL cannot do (for example
+backfilling a new indexed column out of ``data``, which only ``store.codec`` can read).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 APPLICATION_ID = 0x57424348  # "WBCH": marks a SQLite file as a workbench cache
 PAGE_SIZE = 4096
 
-ENTITY_TABLES: tuple[str, ...] = (
-    "agent",
-    "queue",
-    "borrower",
-    "vehicle",
-    "loan",
-    "payment",
-    "interaction",
-    "promise",
-    "escalation",
-    "callback",
-)
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "agent": (),
+    "queue": (),
+    "borrower": (),
+    "vehicle": ("borrower_id",),
+    "loan": ("borrower_id",),
+    "payment": ("borrower_id",),
+    "interaction": ("borrower_id", "started_at"),
+    "promise": ("borrower_id",),
+    "escalation": ("borrower_id",),
+    "callback": ("borrower_id",),
+}
+"""Fields of each entity stored as their own columns (besides ``id``), in table order."""
+
+
+ENTITY_TABLES: tuple[str, ...] = tuple(COLUMNS)
 """Tables holding one entity each, named as the entity on the wire."""
 
+
+def row_columns(entity: str) -> str:
+    """``id, <columns>, data``: the select list ``store.codec.unpack`` reads."""
+    return ", ".join(("id", *COLUMNS[entity], "data"))
+
+
 _V1 = """
-CREATE TABLE agent (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE queue (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
-CREATE TABLE borrower (id TEXT PRIMARY KEY NOT NULL, data TEXT NOT NULL) WITHOUT ROWID;
+CREATE TABLE agent (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE queue (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
+CREATE TABLE borrower (id TEXT PRIMARY KEY NOT NULL, data BLOB NOT NULL) WITHOUT ROWID;
 CREATE TABLE vehicle (
-  id TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  borrower_id TEXT GENERATED ALWAYS AS (data ->> '$.borrower_id') VIRTUAL
+  id TEXT PRIMARY KEY NOT NULL, borrower_id TEXT NOT NULL, data BLOB NOT NULL
 ) WITHOUT ROWID;
-CREATE TABLE loan (
-  id TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  borrower_id TEXT GENERATED ALWAYS AS (data ->> '$.borrower_id') VIRTUAL
-);
+CREATE TABLE loan (id TEXT PRIMARY KEY NOT NULL, borrower_id TEXT NOT NULL, data BLOB NOT NULL);
 CREATE TABLE payment (
-  id TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  borrower_id TEXT GENERATED ALWAYS AS (data ->> '$.borrower_id') VIRTUAL,
-  posted_at TEXT GENERATED ALWAYS AS (data ->> '$.posted_at') VIRTUAL
+  id TEXT PRIMARY KEY NOT NULL, borrower_id TEXT NOT NULL, data BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE interaction (
   id TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  borrower_id TEXT GENERATED ALWAYS AS (data ->> '$.borrower_id') VIRTUAL,
-  started_at TEXT GENERATED ALWAYS AS (data ->> '$.started_at') VIRTUAL
+  borrower_id TEXT NOT NULL,
+  started_at TEXT NOT NULL,
+  data BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE promise (
-  id TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  borrower_id TEXT GENERATED ALWAYS AS (data ->> '$.borrower_id') VIRTUAL
+  id TEXT PRIMARY KEY NOT NULL, borrower_id TEXT NOT NULL, data BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE escalation (
-  id TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  borrower_id TEXT GENERATED ALWAYS AS (data ->> '$.borrower_id') VIRTUAL
+  id TEXT PRIMARY KEY NOT NULL, borrower_id TEXT NOT NULL, data BLOB NOT NULL
 ) WITHOUT ROWID;
 CREATE TABLE callback (
-  id TEXT PRIMARY KEY NOT NULL,
-  data TEXT NOT NULL,
-  borrower_id TEXT GENERATED ALWAYS AS (data ->> '$.borrower_id') VIRTUAL
+  id TEXT PRIMARY KEY NOT NULL, borrower_id TEXT NOT NULL, data BLOB NOT NULL
 ) WITHOUT ROWID;
 
 CREATE INDEX vehicle_by_borrower ON vehicle (borrower_id);
 CREATE INDEX loan_by_borrower ON loan (borrower_id);
-CREATE INDEX payment_by_borrower ON payment (borrower_id, posted_at DESC, id DESC);
+CREATE INDEX payment_by_borrower ON payment (borrower_id);
 CREATE INDEX interaction_by_borrower ON interaction (borrower_id, started_at DESC, id DESC);
 CREATE INDEX promise_by_borrower ON promise (borrower_id);
 CREATE INDEX escalation_by_borrower ON escalation (borrower_id);
@@ -97,9 +99,18 @@ CREATE TABLE search_key (
 ) WITHOUT ROWID;
 
 CREATE TABLE sync_state (name TEXT PRIMARY KEY NOT NULL, value TEXT) WITHOUT ROWID;
+
+-- Compression dictionaries of store.codec; rows are never changed or deleted.
+CREATE TABLE codec_dict (
+  id INTEGER PRIMARY KEY,
+  entity TEXT NOT NULL,
+  dict BLOB NOT NULL
+);
 """
 
-MIGRATIONS: list[str] = [_V1]
+Migration = str | Callable[..., None]
+
+MIGRATIONS: list[Migration] = [_V1]
 """Migration *n* (1-based) is ``MIGRATIONS[n - 1]``. Append only; never edit a shipped one."""
 
 
