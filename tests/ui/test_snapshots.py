@@ -37,3 +37,15 @@ def test_repayment_schedule_tab(snap_compare, make_app, demo_cache):
         await pilot.app.workers.wait_for_complete()
 
     assert snap_compare(make_app(demo_cache), terminal_size=SIZE, run_before=open_schedule)
+
+
+def test_late_flagged_borrower_with_two_loans(snap_compare, make_app, demo_cache):
+    """B000295 of the seed-7 demo: VIP, two loans (one 50 days late), a real contact history."""
+
+    async def open_borrower(pilot) -> None:
+        pilot.app.open_borrower("B000295")
+        await wait_for(pilot, lambda: getattr(pilot.app.screen, "is_ready", False))
+        await pilot.press("down", "down")
+        await pilot.app.workers.wait_for_complete()
+
+    assert snap_compare(make_app(demo_cache), terminal_size=SIZE, run_before=open_borrower)

@@ -82,7 +82,7 @@ class BorrowerScreen(Screen):
         self.post_message(self.Loaded(view))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.worker.state == WorkerState.ERROR:
+        if event.state == WorkerState.ERROR:
             detail = plain(str(event.worker.error), 200)
             self._show_message(t("error.cache", detail=detail), "error")
 

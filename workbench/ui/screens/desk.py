@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -178,6 +178,15 @@ class DeskScreen(Screen):
     def _open(self, borrower_id: str | None) -> None:
         if borrower_id:
             self.app.open_borrower(borrower_id)
+
+    def on_key(self, event: events.Key) -> None:
+        """Typing while the results have the focus goes on typing into the search box."""
+        box = self.query_one(SearchBox)
+        if event.is_printable and event.character and not box.has_focus:
+            event.stop()
+            event.prevent_default()
+            box.focus()
+            box.insert_text_at_cursor(event.character)
 
     # -- actions --------------------------------------------------------------------------
 

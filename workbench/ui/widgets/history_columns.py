@@ -13,8 +13,8 @@ COLUMNS: tuple[tuple[str, int], ...] = (
     ("channel", 8),
     ("agent", 8),
     ("duration", 7),
-    ("disposition", 12),
-    ("outcome", 12),
+    ("disposition", 14),
+    ("outcome", 10),
 )
 """Fixed columns (name, cells); the notes take whatever width is left."""
 

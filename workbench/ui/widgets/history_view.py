@@ -21,12 +21,13 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.worker import get_current_worker
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from workbench.domain.models import Interaction
 from workbench.store.queries import interactions_page
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.cache import reading
+from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.history_columns import COLUMNS, GAP, cells, fit, notes_width
 
@@ -133,6 +134,11 @@ class HistoryView(ScrollView, can_focus=True):
                     return
                 items = interactions_page(conn, self.borrower_id, offset=page * PAGE, limit=PAGE)
                 self.post_message(self.PageLoaded(page, items))
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state == WorkerState.ERROR:
+            detail = t("error.cache", detail=plain(str(event.worker.error), 200))
+            self.notify(detail, severity="error", markup=False)
 
     def on_history_view_page_loaded(self, message: PageLoaded) -> None:
         message.stop()

@@ -12,6 +12,7 @@ from workbench.ui.format import BUCKET_STYLES, dpd_text, label, rate, safe
 from workbench.ui.i18n import t
 
 MUTED = "$text-muted"
+SHOWN_BY_BADGE = ("active", "overdue")  # the DPD badge already says current or late
 
 
 class LoanCard(Static):
@@ -38,14 +39,13 @@ def _render(view: LoanView) -> Content:
         (safe(loan.contract_no).plain, "bold"),
         "  ",
         (f" {dpd_text(view.dpd, view.bucket)} ", f"bold reverse {bucket_style}"),
-        "  ",
-        (label("loan_status", loan.status), MUTED),
     )
+    if loan.status not in SHOWN_BY_BADGE:
+        head = Content.assemble(head, "  ", (label("loan_status", loan.status), "bold"))
     owed = Content.assemble(
         (f"{t('loan.outstanding')} ", MUTED),
         (format_fen(view.outstanding_principal), "bold"),
         "   ",
-        (f"{t('loan.next_due')} ", MUTED),
         _next_due(view),
     )
     payoff = view.payoff
@@ -68,6 +68,18 @@ def _render(view: LoanView) -> Content:
 
 
 def _next_due(view: LoanView) -> Content:
+    """What to ask for: the overdue total when late, else the next installment."""
     if view.next_due is None:
-        return Content(t("loan.next_due_none"))
-    return Content.assemble(view.next_due.due_date, " ", (format_fen(view.next_due_amount), "bold"))
+        return Content.assemble((f"{t('loan.next_due')} ", MUTED), t("loan.next_due_none"))
+    if view.dpd > 0 and view.overdue_amount:
+        return Content.assemble(
+            (f"{t('loan.overdue_amount')} ", MUTED),
+            (format_fen(view.overdue_amount), "bold $error"),
+            (f" {t('loan.overdue_since', date=view.next_due.due_date)}", MUTED),
+        )
+    return Content.assemble(
+        (f"{t('loan.next_due')} ", MUTED),
+        view.next_due.due_date,
+        " ",
+        (format_fen(view.next_due_amount), "bold"),
+    )

@@ -47,6 +47,13 @@ class ResultsTable(DataTable):
         if hits:
             self.move_cursor(row=0)
 
+    def action_cursor_up(self) -> None:
+        """Up from the first row goes back to the search box."""
+        if self.cursor_row <= 0:
+            self.screen.focus_previous()
+        else:
+            super().action_cursor_up()
+
     def borrower_at_cursor(self) -> str | None:
         """The borrower id of the highlighted row, if any."""
         if not self.row_count:
@@ -63,5 +70,5 @@ def _row(hit: LookupHit) -> tuple[Text, ...]:
         Text(hit.masked_phone),
         Text(plain(hit.city, 12)),
         Text(label("match", hit.matched_by), style="dim"),
-        Text(f" {plain(hit.worst_bucket, 4)} ", style=f"reverse {_BUCKET_STYLES[bucket]}"),
+        Text(f"● {plain(hit.worst_bucket, 4)}", style=_BUCKET_STYLES[bucket]),
     )
