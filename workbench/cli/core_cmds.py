@@ -1,0 +1,119 @@
+"""``workbench core …``: run the reference core service, or build its demo store."""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+from datetime import date, datetime
+from pathlib import Path
+
+import click
+
+from workbench.config import data_dir
+from workbench.core.demo import DEFAULT_AS_OF, DEFAULT_BORROWERS, DEFAULT_SEED
+
+
+def default_store_path(borrowers: int, seed: int, as_of: date) -> Path:
+    """``<data dir>/core-<N>-<S>.db`` (with ``-<as_of>`` when it is not the default date)."""
+    suffix = "" if as_of == DEFAULT_AS_OF else f"-{as_of.isoformat()}"
+    return data_dir() / f"core-{borrowers}-{seed}{suffix}.db"
+
+
+def _portfolio_options(func):
+    func = click.option(
+        "--store",
+        "store_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Store file (default: core-<N>-<S>.db in the data folder).",
+    )(func)
+    func = click.option(
+        "--as-of",
+        type=click.DateTime(formats=["%Y-%m-%d"]),
+        default=DEFAULT_AS_OF.isoformat(),
+        show_default=True,
+        help="The portfolio's 'today'; fixed so the same seed gives the same data every day.",
+    )(func)
+    func = click.option("--seed", type=int, default=DEFAULT_SEED, show_default=True)(func)
+    func = click.option(
+        "--borrowers", type=click.IntRange(min=0), default=DEFAULT_BORROWERS, show_default=True
+    )(func)
+    return func
+
+
+class _Progress:
+    """Generation progress on stderr, at most once a second."""
+
+    def __init__(self) -> None:
+        self.last = 0.0
+
+    def __call__(self, done: int, total: int) -> None:
+        now = time.monotonic()
+        if now - self.last >= 1 or done == total:
+            self.last = now
+            click.echo(f"generating borrowers: {done:,}/{total:,}", err=True)
+
+
+@click.group()
+def core() -> None:
+    """The reference core service (the lender's side of the sync protocol)."""
+
+
+@core.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
+@click.option("--log-level", default="warning", show_default=True)
+@_portfolio_options
+def serve(
+    host: str,
+    port: int,
+    log_level: str,
+    borrowers: int,
+    seed: int,
+    as_of: datetime,
+    store_path: Path | None,
+) -> None:
+    """Serve protocol v1 over HTTP with uvicorn, generating the demo portfolio on first run."""
+    import uvicorn
+
+    from workbench.core.app import create_app
+    from workbench.core.portfolio import PortfolioMismatch
+
+    day = as_of.date()
+    path = store_path or default_store_path(borrowers, seed, day)
+    try:
+        app = create_app(path, borrowers=borrowers, seed=seed, as_of=day, progress=_Progress())
+    except PortfolioMismatch as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"workbench core: http://{host}:{port}  (store {path})")
+    sys.stdout.flush()
+    uvicorn.run(app, host=host, port=port, log_level=log_level)
+
+
+@core.command()
+@click.option(
+    "--workers", type=click.IntRange(min=0), default=None, help="Generator processes (0: none)."
+)
+@_portfolio_options
+def generate(
+    workers: int | None, borrowers: int, seed: int, as_of: datetime, store_path: Path | None
+) -> None:
+    """Build the demo store and exit; prints counts and timing as JSON."""
+    from workbench.core.portfolio import PortfolioMismatch, build_portfolio, open_portfolio
+
+    day = as_of.date()
+    path = store_path or default_store_path(borrowers, seed, day)
+    if path.exists():
+        try:
+            store = open_portfolio(path, borrowers, seed, day)
+        except PortfolioMismatch as exc:
+            raise click.ClickException(str(exc)) from None
+        result = {"store": str(path), "built": False, **store.stats()}
+        store.close()
+    else:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        result = {
+            "built": True,
+            **build_portfolio(path, borrowers, seed, day, progress=_Progress(), workers=workers),
+        }
+    click.echo(json.dumps(result, ensure_ascii=False, indent=2))
