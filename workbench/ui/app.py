@@ -25,7 +25,7 @@ class WorkbenchApp(App[None]):
     ``None`` reads ``WORKBENCH_LANG``.
     """
 
-    CSS_PATH = "workbench.tcss"
+    CSS_PATH = Path(__file__).with_name("workbench.tcss")  # absolute: subclasses live elsewhere
     ENABLE_COMMAND_PALETTE = False  # its built-in commands are not in our catalog
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "key.quit", priority=True, id="app.quit"),

@@ -36,12 +36,17 @@ class ResultsTable(DataTable):
         localize_bindings(self)
 
     def on_mount(self) -> None:
+        self._add_columns()
+
+    def _add_columns(self) -> None:
         for key in ("name", "id_no", "phone", "city", "matched", "bucket"):
             self.add_column(t(f"desk.col.{key}"), key=key)
 
     def show(self, hits: list[LookupHit]) -> None:
         """Replace the rows with ``hits`` (at most a lookup's limit) and highlight the first."""
-        self.clear()
+        # Columns are rebuilt too: their widths then fit these rows, not earlier, longer ones.
+        self.clear(columns=True)
+        self._add_columns()
         for hit in hits:
             self.add_row(*_row(hit), key=hit.borrower_id)
         if hits:
