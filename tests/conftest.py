@@ -191,6 +191,7 @@ def demo_cache(tmp_path_factory: pytest.TempPathFactory, demo_core_app) -> Path:
     Treat it as read-only: it is shared by the whole session.
     """
     import httpx
+
     from workbench.sync.client import make_client
     from workbench.sync.pull import pull
 

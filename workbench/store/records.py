@@ -1,9 +1,9 @@
-"""Records as the cache keeps them: checking feed data, JSON in and out, dataclasses back.
+"""Records as the cache keeps them: checking feed data on the way in, dataclasses on the way out.
 
 The wire contract is ``domain.models``: a change's ``data`` has exactly the fields of the
-entity's dataclass. The cache stores that object as compact JSON (no spaces, UTF-8 text rather
-than ``\\u`` escapes) and rebuilds the dataclass, nested ``Phone``/``Address``/``Installment``/
-``EscalationEvent`` included, when a query needs it.
+entity's dataclass. ``store.codec`` packs that object into a row; this module checks it on the
+way in and rebuilds the dataclass, nested ``Phone``/``Address``/``Installment``/
+``EscalationEvent`` included, on the way out.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import functools
 import json
 import types
 import typing
+from collections.abc import Callable
 from typing import Any
 
 from workbench.domain.models import ENTITIES
@@ -28,13 +29,9 @@ class RecordError(ValueError):
         self.reason = reason
 
 
-def encode(data: dict[str, Any]) -> str:
-    """Compact JSON text of one record, as stored in a table's ``data`` column."""
-    return json.dumps(data, ensure_ascii=False, separators=(",", ":"))
-
-
-def decode(text: str) -> dict[str, Any]:
-    return json.loads(text)
+def encode(value: Any) -> str:
+    """Compact JSON text (for parameters such as the id list of ``json_each(?)``)."""
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def check(entity: str, record_id: str, data: Any) -> dict[str, Any]:
@@ -66,46 +63,52 @@ def to_model(entity_or_cls: str | type, data: dict[str, Any]) -> Any:
     return _build(cls, data)
 
 
-def load(entity: str, text: str) -> Any:
-    """Dataclass of ``entity`` from a stored ``data`` column."""
-    return _build(ENTITIES[entity], json.loads(text))
-
-
 def _build(cls: type, data: dict[str, Any]) -> Any:
+    _plan(cls)
+    if cls in _FLAT and data.keys() <= _FLAT[cls]:
+        return cls(**data)  # nothing nested, no unknown field: the fast path (installments)
     kwargs = {}
-    hints = _hints(cls)
-    for name in _field_names(cls):
-        if name not in data:
-            continue  # the dataclass default applies
-        kwargs[name] = _convert(hints[name], data[name])
+    for name, convert in _plan(cls):
+        if name in data:  # else the dataclass default applies
+            value = data[name]
+            kwargs[name] = convert(value) if convert and value is not None else value
     return cls(**kwargs)
 
 
-def _convert(hint: Any, value: Any) -> Any:
-    if value is None:
-        return None
-    if dataclasses.is_dataclass(hint) and isinstance(value, dict):
-        return _build(hint, value)
-    origin = typing.get_origin(hint)
-    if origin is list and isinstance(value, list):
+Converter = Callable[[Any], Any] | None
+
+
+@functools.cache
+def _plan(cls: type) -> tuple[tuple[str, Converter], ...]:
+    """Each field with how to rebuild it (None: the JSON value as is), worked out once."""
+    hints = typing.get_type_hints(cls)
+    plan = tuple((f.name, _converter(hints[f.name])) for f in dataclasses.fields(cls))
+    if all(convert is None for _, convert in plan):
+        _FLAT[cls] = frozenset(name for name, _ in plan)
+    return plan
+
+
+_FLAT: dict[type, frozenset[str]] = {}
+"""Dataclasses without nested ones → their field names (filled in by ``_plan``)."""
+
+
+def _converter(hint: Any) -> Converter:
+    if dataclasses.is_dataclass(hint):
+        return lambda v: _build(hint, v) if isinstance(v, dict) else v
+    if typing.get_origin(hint) is list:
         (item,) = typing.get_args(hint) or (Any,)
         if dataclasses.is_dataclass(item):
-            return [_build(item, v) if isinstance(v, dict) else v for v in value]
-        return list(value)
-    if origin in (typing.Union, types.UnionType):
+            return lambda vs: [_build(item, v) if isinstance(v, dict) else v for v in vs]
+        return None
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
         for arg in typing.get_args(hint):
-            if dataclasses.is_dataclass(arg) and isinstance(value, dict):
-                return _build(arg, value)
-    return value
+            if dataclasses.is_dataclass(arg):
+                return _converter(arg)
+    return None
 
 
 def _nullable_str(value: Any) -> bool:
     return value is None or isinstance(value, str)
-
-
-@functools.cache
-def _hints(cls: type) -> dict[str, Any]:
-    return typing.get_type_hints(cls)
 
 
 @functools.cache

@@ -35,8 +35,6 @@ import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
-from pypinyin import Style, lazy_pinyin
-
 PHONE, LAST4, ID6, CONTRACT, PLATE = "p", "p4", "i6", "c", "v"
 NAME, NAME_PART, INITIALS, PINYIN = "n", "n2", "pi", "pf"
 
@@ -84,9 +82,16 @@ def borrower_keys(data: dict[str, Any]) -> set[tuple[str, str]]:
         keys.update((name[i : i + 2], NAME_PART) for i in range(1, len(name) - 1))
         hanzi = "".join(_CJK.findall(name))
         if hanzi:
-            keys.add(("".join(lazy_pinyin(hanzi, style=Style.FIRST_LETTER)).lower(), INITIALS))
-            keys.add(("".join(lazy_pinyin(hanzi)).lower(), PINYIN))
+            keys |= _pinyin_keys(hanzi)
     return keys
+
+
+def _pinyin_keys(hanzi: str) -> set[tuple[str, str]]:
+    # Imported here: pypinyin's dictionaries take ~0.4 s to load, and only writers need them.
+    from pypinyin import Style, lazy_pinyin
+
+    initials = "".join(lazy_pinyin(hanzi, style=Style.FIRST_LETTER)).lower()
+    return {(initials, INITIALS), ("".join(lazy_pinyin(hanzi)).lower(), PINYIN)}
 
 
 def loan_keys(data: dict[str, Any]) -> set[tuple[str, str]]:

@@ -1,0 +1,149 @@
+"""Pulling the change feed: whole feed, resumption, progress, and failures in plain words."""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import threading
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from workbench.store.apply import get_cursor
+from workbench.store.db import connect
+from workbench.store.queries import cache_stats, lookup
+from workbench.sync.client import CursorGone, SyncError, make_client
+from workbench.sync.pull import pull, pull_from
+
+
+@pytest.fixture
+def small_core(tmp_path: Path):
+    """A core of 20 borrowers of its own, which a test may change."""
+    from workbench.core import create_app
+
+    return create_app(tmp_path / "core.db", borrowers=20, seed=3, as_of=date(2026, 11, 27))
+
+
+async def core_stats(app) -> dict:
+    async with make_client("http://core", transport=httpx.ASGITransport(app=app)) as client:
+        return (await client.get("/v1/stats")).json()
+
+
+async def pull_app(path: Path, app, **kw):
+    async with make_client("http://core", transport=httpx.ASGITransport(app=app)) as client:
+        return await pull(path, client, **kw)
+
+
+def test_demo_cache_holds_exactly_what_the_core_has(demo_cache: Path, demo_core_app):
+    expected = asyncio.run(core_stats(demo_core_app))
+    assert cache_stats(connect(demo_cache, readonly=True)) == expected
+
+
+async def test_pull_resumes_from_the_stored_cursor(cache_path: Path, small_core):
+    first = await pull_app(cache_path, small_core, page_size=50)
+    assert first.applied == sum((await core_stats(small_core))["entities"].values())
+    assert first.pages > 1
+    again = await pull_app(cache_path, small_core)
+    assert (again.applied, again.cursor) == (0, first.cursor)
+    store = small_core.state.store
+    borrower = store.get("borrower", "B000001")
+    store.upsert("borrower", "B000001", borrower | {"name": "欧阳娜娜"})
+    store.delete("interaction", next(iter(store.iter_records("interaction")))[1])
+    third = await pull_app(cache_path, small_core)
+    assert third.applied == 2
+    conn = connect(cache_path)
+    assert [h.borrower_id for h in lookup(conn, "欧阳娜娜")] == ["B000001"]
+    assert cache_stats(conn) == await core_stats(small_core)
+
+
+async def test_progress_counts_up_to_the_estimate(cache_path: Path, small_core):
+    seen: list[tuple[int, int | None]] = []
+    result = await pull_app(
+        cache_path, small_core, page_size=100, progress=lambda *a: seen.append(a)
+    )
+    assert seen[0] == (0, result.total_estimate)
+    assert seen[-1] == (result.applied, result.total_estimate) == (result.applied, result.applied)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+
+
+def test_pull_in_a_thread_with_its_own_event_loop(cache_path: Path, small_core):
+    """How the desk runs it: a worker thread, ``asyncio.run``, the core in-process."""
+    results = []
+
+    def worker() -> None:
+        transport = httpx.ASGITransport(app=small_core)
+        results.append(asyncio.run(pull_from(cache_path, "http://core", transport=transport)))
+
+    thread = threading.Thread(target=worker)
+    thread.start()
+    thread.join(timeout=60)
+    assert results and results[0].applied > 0
+    assert get_cursor(connect(cache_path)) == results[0].cursor
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]  # closed again when the block ends: nobody listens
+
+
+async def test_core_not_running_is_a_clear_error(cache_path: Path):
+    url = f"http://127.0.0.1:{closed_port()}"
+    with pytest.raises(SyncError, match=r"cannot reach the core at http://127\.0\.0\.1.*running"):
+        await pull_from(cache_path, url)
+
+
+def fake_core(handler) -> httpx.MockTransport:
+    return httpx.MockTransport(handler)
+
+
+@pytest.mark.parametrize(
+    ("response", "message"),
+    [
+        (httpx.Response(500, text="Internal Server Error"), "answered 500"),
+        (httpx.Response(200, text="<html>hello</html>"), "not JSON"),
+        (httpx.Response(200, json={"hello": "world"}), "without changes/cursor/more"),
+        (httpx.Response(401, json={"error": "auth"}), "refused access"),
+    ],
+)
+async def test_core_failures_are_named(cache_path: Path, response, message):
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/stats":
+            return httpx.Response(200, json={"entities": {"borrower": 1}, "cursor": "1"})
+        return response
+
+    with pytest.raises(SyncError, match=message):
+        await pull_from(cache_path, "http://core", transport=fake_core(handler))
+
+
+async def test_unknown_cursor_is_its_own_error(cache_path: Path, small_core):
+    await pull_app(cache_path, small_core)
+    conn = connect(cache_path)
+    from workbench.store.apply import set_state
+    from workbench.store.db import write_transaction
+
+    with write_transaction(conn):
+        set_state(conn, "cursor", "999999999")
+    with pytest.raises(CursorGone):
+        await pull_app(cache_path, small_core)
+
+
+async def test_a_bad_record_stops_the_pull_after_the_last_good_page(cache_path: Path):
+    good = {"seq": 1, "entity": "queue", "op": "upsert", "id": "Q1",
+            "data": {"id": "Q1", "name": "还款咨询", "name_en": "Repayment"}}  # fmt: skip
+    bad = {"seq": 2, "entity": "borrower", "op": "upsert", "id": "B1", "data": {"id": "B1"}}
+    pages = {"": ([good], "1", True), "1": ([bad], "2", False)}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/stats":
+            return httpx.Response(200, json={"entities": {"queue": 1}, "cursor": "2"})
+        changes, cursor, more = pages[request.url.params.get("cursor", "")]
+        return httpx.Response(200, json={"changes": changes, "cursor": cursor, "more": more})
+
+    with pytest.raises(SyncError, match=r"cannot store.*B1.*missing"):
+        await pull_from(cache_path, "http://core", transport=fake_core(handler))
+    conn = connect(cache_path)
+    assert get_cursor(conn) == "1"
+    assert cache_stats(conn)["entities"]["queue"] == 1
