@@ -88,13 +88,18 @@ async def search(pilot: Pilot, query: str) -> list[str]:
     return [row_key.value for row_key in table.rows]
 
 
-async def open_row(pilot: Pilot, row: int) -> None:
-    """Highlight result ``row`` with the arrow keys, press Enter, wait for the unified view."""
+async def wait_for_view(pilot: Pilot) -> None:
+    """Wait until a borrower's unified view is shown with its first history lines read."""
     from workbench.ui.screens.borrower import BorrowerScreen
 
-    await pilot.press("down", *["down"] * row, "enter")
     await wait_for(
         pilot,
         lambda: isinstance(pilot.app.screen, BorrowerScreen) and pilot.app.screen.is_ready,
         what="the unified borrower view",
     )
+
+
+async def open_row(pilot: Pilot, row: int) -> None:
+    """Highlight result ``row`` with the arrow keys, press Enter, wait for the unified view."""
+    await pilot.press("down", *["down"] * row, "enter")
+    await wait_for_view(pilot)

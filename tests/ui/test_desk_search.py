@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from desk_pilot import NOW, open_row, run_desk, search
+from desk_pilot import NOW, open_row, run_desk, search, wait_for_view
+from textual import events
 
 from workbench.store.db import connect
 from workbench.store.queries import borrower_view, lookup
@@ -69,13 +70,10 @@ async def test_typing_finds_the_caller_and_enter_opens_them(demo_cache, zhang_we
 
 
 async def test_enter_before_the_results_arrive_opens_the_first_match(demo_cache, zhang_wei):
-    from desk_pilot import wait_for
-
-    from workbench.ui.screens.borrower import BorrowerScreen
 
     async with run_desk(demo_cache) as pilot:
         await pilot.press(*zhang_wei.phone, "enter")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, BorrowerScreen))
+        await wait_for_view(pilot)
         assert pilot.app.screen.borrower_id == zhang_wei.borrower_id
 
 
@@ -105,3 +103,30 @@ async def test_a_query_that_matches_nobody_says_so(demo_cache):
         assert shown == []
         status = str(pilot.app.screen.query_one("#search-status").render())
         assert status == "未找到与“没有这个人”匹配的客户"
+
+
+async def test_fast_arrow_keys_after_typing_land_on_the_row_the_agent_meant(demo_cache):
+
+    async with run_desk(demo_cache) as pilot:
+        shown = await search(pilot, "zw")
+        assert len(shown) >= 3
+        # All four keys queued at once, as a terminal delivers a fast typist's burst
+        # (Pilot.press would wait for the app to settle after each key).
+        for key in ("down", "down", "down", "enter"):
+            pilot.app.post_message(events.Key(key, None))
+        await wait_for_view(pilot)
+        assert pilot.app.screen.borrower_id == shown[2]
+
+
+async def test_typing_in_the_results_goes_on_typing_in_the_search_box(demo_cache):
+    from workbench.ui.widgets.search_box import SearchBox
+
+    async with run_desk(demo_cache) as pilot:
+        await search(pilot, "张伟")
+        await pilot.press("down", "down")
+        for key in ("1", "2"):
+            pilot.app.post_message(events.Key(key, key))
+        await pilot.pause()
+        box = pilot.app.screen.query_one(SearchBox)
+        assert box.value == "张伟12"
+        assert box.has_focus

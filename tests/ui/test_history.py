@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import time
 
-from desk_pilot import run_desk, screen_text, wait_for
+from desk_pilot import run_desk, screen_text, wait_for, wait_for_view
 
 from workbench.core.demo import heavy_borrowers
 from workbench.ui.format import local_time
-from workbench.ui.screens.borrower import BorrowerScreen
 from workbench.ui.widgets.history_view import PAGE, HistoryView
 
 DEMO_BORROWERS, DEMO_SEED = 300, 7
@@ -24,11 +23,7 @@ async def test_thousands_of_contacts_open_instantly_and_scroll_to_the_oldest(dem
     async with run_desk(demo_cache) as pilot:
         started = time.perf_counter()
         pilot.app.open_borrower(busiest_borrower())
-        await wait_for(
-            pilot,
-            lambda: isinstance(pilot.app.screen, BorrowerScreen) and pilot.app.screen.is_ready,
-            what="the unified view",
-        )
+        await wait_for_view(pilot)
         opened_in = time.perf_counter() - started
         history = pilot.app.screen.query_one(HistoryView)
         total = history.total

@@ -94,13 +94,14 @@ class BorrowerScreen(Screen):
         body = self.query_one("#borrower-body")
         await body.remove_children()
         await body.mount(BorrowerBody(message.view, self.app.db_path, id="borrower"))
-        self._after_mount()
+        if self.query(BorrowerBody):  # not when the app is closing meanwhile
+            self._after_mount()
 
     def _after_mount(self) -> None:
         self.app.sub_title = t("app.as_of", date=self.as_of.isoformat())
         self._show_loan(0)
         self.refresh_bindings()
-        self.query_one(HistoryView).focus()
+        self.set_focus(self.query_one(HistoryView))
 
     def _show_message(self, text: str, kind: str) -> None:
         body = self.query_one("#borrower-body")
@@ -152,7 +153,7 @@ class BorrowerScreen(Screen):
             "payments": PaymentsTable,
             "followups": FollowUpsPanel,
         }[name]
-        self.query_one(target).focus()
+        self.set_focus(self.query_one(target))
 
     def action_back(self) -> None:
         """Back to the search, which keeps what was typed."""

@@ -185,23 +185,25 @@ class DeskScreen(Screen):
         if event.is_printable and event.character and not box.has_focus:
             event.stop()
             event.prevent_default()
-            box.focus()
+            self.set_focus(box)
             box.insert_text_at_cursor(event.character)
 
     # -- actions --------------------------------------------------------------------------
 
     def action_focus_search(self) -> None:
         """Put the cursor in the search box."""
-        self.query_one(SearchBox).focus()
+        # set_focus, not focus(): it takes effect before the next key is handled, so fast
+        # typists' keys land where they expect.
+        self.set_focus(self.query_one(SearchBox))
 
     def action_focus_results(self) -> None:
         """Move from the search box into the results."""
         table = self.query_one(ResultsTable)
         if table.row_count:
-            table.focus()
+            self.set_focus(table)
 
     def action_clear_search(self) -> None:
         """Empty the search box and start over."""
         box = self.query_one(SearchBox)
         box.value = ""
-        box.focus()
+        self.set_focus(box)
