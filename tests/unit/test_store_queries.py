@@ -16,6 +16,7 @@ from workbench.store.queries import (
     cache_stats,
     interaction_count,
     interactions_page,
+    lookup,
     schedule,
 )
 
@@ -128,3 +129,23 @@ def test_cache_stats_names_every_entity(conn, feed):
     stats = cache_stats(conn)
     assert stats["entities"]["borrower"] == stats["entities"]["interaction"] == 1
     assert stats["cursor"] == "c2"
+
+
+def test_every_read_is_an_index_seek_never_a_table_scan(conn, feed):
+    """At a million borrowers a scan is seconds: lookups and the view must only seek."""
+    apply_page(conn, [feed.borrower("B1"), feed.vehicle("V1"), feed.loan("L1")], "c1")
+    statements: list[str] = []
+    conn.set_trace_callback(statements.append)
+    for query in ("13812345678", "5678", "07123X", "11010119900307123X", "张伟", "伟明", "阳伟明",
+                  "zw", "zhangwei", "HT2025", "京A12345", "a12345"):  # fmt: skip
+        lookup(conn, query)
+    borrower_view(conn, "B1", AS_OF)
+    interactions_page(conn, "B1", offset=10, limit=10)
+    conn.set_trace_callback(None)
+    big = {"borrower", "vehicle", "loan", "payment", "interaction", "promise", "escalation",
+           "callback", "search_key"}  # fmt: skip
+    for sql in set(statements):
+        for row in conn.execute("EXPLAIN QUERY PLAN " + sql):
+            detail = row[3]
+            if detail.startswith("SCAN"):
+                assert detail.split()[1] not in big, f"{sql}\n→ {detail}"

@@ -10,6 +10,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 from rich.text import Text
@@ -67,11 +68,24 @@ def print_hits(hits: list[LookupHit]) -> None:
     if not hits:
         console.print(Text("未找到 / no match"))
         return
-    table = Table("ID", "姓名 Name", "证件 ID no.", "电话 Phone", "城市 City", "匹配 By", "逾期")
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False)
+    for header, fixed in _HIT_COLUMNS:
+        table.add_column(header, no_wrap=fixed)
     for hit in hits:
         values = (hit.borrower_id, hit.name, hit.masked_id_no, hit.masked_phone, hit.city)
         table.add_row(*map(t, values), t(hit.matched_by), t(hit.worst_bucket))
     console.print(table)
+
+
+_HIT_COLUMNS = (
+    ("ID", True),
+    ("姓名", False),
+    ("证件号 ID no.", True),
+    ("电话 Phone", True),
+    ("城市", False),
+    ("匹配 by", True),
+    ("逾期", True),
+)
 
 
 def print_view(data: dict[str, Any]) -> None:
@@ -90,19 +104,19 @@ def print_view(data: dict[str, Any]) -> None:
     console.print(t(f"电话 {phones}"))
     console.print(t(f"地址 {place}"))
     console.print(t(f"单位 {b['employer']}  风险 {b['risk_grade']}"))
-    table = Table("合同 Contract", "车辆 Vehicle", "剩余本金", "下期", "应还", "DPD", "结清 Payoff")
     for lv in data["loans"]:
-        nxt = lv["next_due"]
-        table.add_row(
-            t(lv["loan"]["contract_no"]),
-            t(lv["vehicle"]["plate"] if lv["vehicle"] else "—"),
-            format_fen(lv["outstanding_principal"]),
-            t(nxt["due_date"] if nxt else "—"),
-            format_fen(lv["next_due_amount"]),
-            t(f"{lv['dpd']} {lv['bucket']}"),
-            format_fen(lv["payoff"]["total"]),
+        loan, nxt = lv["loan"], lv["next_due"]
+        plate = lv["vehicle"]["plate"] if lv["vehicle"] else "—"
+        console.print(
+            t(f"合同 {loan['contract_no']}  车辆 {plate}  {lv['bucket']} (DPD {lv['dpd']})", "bold")
         )
-    console.print(table)
+        due = f"{nxt['due_date']} {format_fen(lv['next_due_amount'])}" if nxt else "—"
+        console.print(
+            t(
+                f"  剩余本金 {format_fen(lv['outstanding_principal'])}  下期 {due}  "
+                f"逾期 {format_fen(lv['overdue_amount'])}  结清 {format_fen(lv['payoff']['total'])}"
+            )
+        )
     contacts = data["interactions"]
     console.print(t(f"联系记录 Interactions: {contacts['total']}"))
     for item in contacts["newest"]:

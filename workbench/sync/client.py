@@ -56,7 +56,10 @@ async def get_json(
     except httpx.HTTPError as exc:
         raise SyncError(f"talking to the core at {where} failed: {_reason(exc)}") from exc
     if response.status_code == 410:
-        raise CursorGone(f"the core no longer knows this cache's cursor ({where}): sync again")
+        raise CursorGone(
+            f"the core no longer knows this cache's cursor ({where}): the cache must be "
+            "filled again from the start (move it aside and sync into a new --db)"
+        )
     if response.status_code in (401, 403):
         raise SyncError(f"the core refused access ({response.status_code}): check the token")
     if response.status_code >= 400:
