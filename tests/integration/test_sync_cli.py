@@ -4,13 +4,17 @@ would run them: ``python -m workbench …`` in a subprocess."""
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import httpx
 import pytest
+from click.testing import CliRunner
 
+from workbench.cli import main
 from workbench.domain.pii import mask_phone
 from workbench.store.db import connect
 from workbench.store.queries import borrower_view, get_borrower
@@ -37,8 +41,6 @@ def ok_json(env: dict[str, str], *args: str):
 @pytest.fixture(scope="module")
 def synced(core_server: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A cache filled by ``workbench sync --once`` from the served core."""
-    import os
-
     db = tmp_path_factory.mktemp("cli") / "desk.db"
     env = dict(os.environ)
     result = run(env, "sync", "--core", core_server, "--db", str(db), "--once", "--json")
@@ -53,7 +55,7 @@ def pick_borrower(db: Path):
     conn = connect(db, readonly=True)
     for (bid,) in conn.execute("SELECT id FROM borrower ORDER BY id"):
         b = get_borrower(conn, bid)
-        view = borrower_view(conn, bid, __import__("datetime").date(2026, 11, 27))
+        view = borrower_view(conn, bid, date(2026, 11, 27))
         plated = [lv for lv in view.loans if lv.vehicle and lv.vehicle.plate]
         if len(b.name) == 2 and b.phones and plated:
             return b, plated[0]
@@ -93,8 +95,12 @@ def test_lookup_finds_the_borrower_every_way(synced: Path, cli_env):
         loan_view.vehicle.plate: "plate",
         normalize(loan_view.vehicle.plate).lower(): "plate",
     }
+    runner = CliRunner()  # in-process (the same command, without a process start per query)
     for query, how in queries.items():
-        hits = ok_json(cli_env, "lookup", query, "--db", str(synced), "--json", "--limit", "500")
+        args = ["lookup", query, "--db", str(synced), "--json", "--limit", "500"]
+        result = runner.invoke(main, args, env=cli_env, catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+        hits = json.loads(result.stdout)
         mine = [h for h in hits if h["borrower_id"] == borrower.id]
         assert mine, f"{query!r} did not find {borrower.id}"
         assert mine[0]["matched_by"] == how, query
