@@ -41,7 +41,7 @@ def sync(
     if not url:
         raise click.UsageError("no core to sync from: pass --core URL or set WORKBENCH_CORE_URL")
     path = resolve_db(ctx, db_path)
-    with _progress_bar() as progress:
+    with progress_bar() as progress:
         try:
             result = asyncio.run(pull_from(path, url, page_size=page_size, progress=progress))
         except (SyncError, CacheError) as exc:
@@ -57,8 +57,11 @@ def sync(
 
 
 @contextmanager
-def _progress_bar() -> Iterator[Callable[[int, int | None], None] | None]:
-    """A rich progress bar on stderr when it is a terminal; no output otherwise."""
+def progress_bar(
+    description: str = "同步 syncing",
+) -> Iterator[Callable[[int, int | None], None] | None]:
+    """A rich progress bar on stderr when it is a terminal (else None: no output), yielding the
+    ``progress(done, total)`` callback that ``sync.pull`` takes."""
     if not sys.stderr.isatty():
         yield None
         return
@@ -72,7 +75,7 @@ def _progress_bar() -> Iterator[Callable[[int, int | None], None] | None]:
         TimeElapsedColumn(),
     )
     with Progress(*columns, console=Console(stderr=True), transient=True) as bar:
-        task = bar.add_task("同步 syncing", total=None)
+        task = bar.add_task(description, total=None)
 
         def update(done: int, total: int | None) -> None:
             bar.update(task, completed=done, total=max(total, done) if total else None)
