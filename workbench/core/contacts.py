@@ -8,6 +8,7 @@ the collection rules allow).
 
 from __future__ import annotations
 
+from bisect import bisect
 from dataclasses import dataclass
 from datetime import date, timedelta
 from random import Random
@@ -181,7 +182,8 @@ def interactions(
     for n, offset in enumerate(days, 1):
         day = date.fromordinal(start + offset)
         group = _group_for(rand(), ctx, day)
-        t = rng.choices(group, cum_weights=_CUM[id(group)])[0]
+        cum = _CUM[id(group)]  # what rng.choices(group, cum_weights=cum) does, inlined
+        t = group[bisect(cum, rand() * cum[-1], 0, len(cum) - 1)]
         note = t.notes[int(rand() * len(t.notes))]
         if "{" in note:
             later = day + timedelta(days=1 + int(rand() * 10))

@@ -178,7 +178,7 @@ class PortfolioGenerator:
         loan_id = f"L{bid[1:]}-{k}"
         book = dl.PaymentBook(loan_id, bid, offset, rng)
         settled_on = dl.settle_schedule(rng, schedule, state, self.as_of, book)
-        dpd = dl.dpd_of(schedule, self.as_of)
+        dpd = dl.dpd_of(schedule, self.as_of, book.paid_through)
         index = int(bid[1:])
         loan = {
             "id": loan_id,
@@ -194,13 +194,13 @@ class PortfolioGenerator:
             "installment_amount": schedule[0].principal + schedule[0].interest,
             "debit_card": card,
             "status": dl.loan_status(state, dpd, settled_on),
-            "schedule": [dl.installment_dict(x) for x in schedule],
+            "schedule": dl.installment_dicts(schedule),
             "late_fee_daily_bp": 5,
         }
+        first_unpaid = dl.first_unpaid_due(schedule, book.paid_through)
         facts = dl.LoanFacts(
-            loan, schedule, state, start, dpd, dl.first_unpaid_due(schedule), settled_on,
-            book.records,
-        )  # fmt: skip
+            loan, schedule, state, start, dpd, first_unpaid, settled_on, book.records
+        )
         facts.vehicle = self._vehicle(rng, loan, make, start, settled_on, province, city)
         return facts
 
