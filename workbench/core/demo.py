@@ -44,7 +44,7 @@ DEFAULT_AS_OF = date(2026, 11, 27)
 DEFAULT_SEED = 7
 DEFAULT_BORROWERS = 2000
 PAIR_PERIOD = 97  # borrowers 11 and 12 of every 97 are a married couple sharing a household
-NAME_PERIOD = 50  # every 50 borrowers, a few get the most common full names of all
+NAME_PERIOD = 50  # every 50 of the first 1,000 borrowers, a few get the most common full names
 
 Record = tuple[str, str, dict[str, Any]]
 
@@ -149,7 +149,8 @@ class PortfolioGenerator:
             gender = "M" if partner > index else "F"
         else:
             gender = "M" if rng.random() < 0.62 else "F"  # car buyers skew male
-        slot = index % NAME_PERIOD
+        # Dense in the first thousand (small demos need them), sparse after (1M is not 2 % 张伟).
+        slot = index % (NAME_PERIOD if index <= 1000 else 1000)
         if slot in (7, 23, 41) and not partner:
             full, gender = COMMON_FULL_NAMES[(7, 23, 41).index(slot)]
             return gender, full
