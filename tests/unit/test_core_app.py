@@ -147,3 +147,16 @@ def test_cli_generate_builds_the_store_and_reports_counts(tmp_path):
     assert report["built"] is True and report["entities"]["borrower"] == 12
     other = CliRunner().invoke(core, [*args[:4], "6", *args[5:]])
     assert other.exit_code != 0 and "delete the file" in other.output
+
+
+async def test_the_openapi_document_describes_every_entity_field(client):
+    document = (await client.get("/v1/openapi.json")).json()
+    schemas = document["components"]["schemas"]
+    assert set(document["paths"]) == {"/v1/health", "/v1/changes", "/v1/stats"}
+    borrower = schemas["Borrower"]["properties"]
+    assert borrower["phones"] == {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}}
+    assert schemas["Interaction"]["properties"]["agent_id"]["anyOf"][1] == {"type": "null"}
+    changes, _, _ = await pull_all(client, limit=5000)
+    for change in changes:
+        cls = change["entity"].capitalize()
+        assert set(change["data"]) == set(schemas[cls]["required"]), cls

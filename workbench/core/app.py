@@ -5,6 +5,7 @@ Endpoints (JSON, UTF-8; documented in docs/protocol.md):
 - ``GET /v1/health`` → ``{"status": "ok", "version", "protocol": 1, "cursor"}``
 - ``GET /v1/changes?cursor=C&limit=N`` → ``{"changes": [...], "cursor", "more"}``
 - ``GET /v1/stats`` → ``{"entities": {entity: count}, "cursor"}``
+- ``GET /v1/openapi.json`` → the OpenAPI document of the above
 
 SQLite work runs in the thread pool (one connection per thread), so a long page never stalls
 the event loop. A page of the feed is written by splicing each record's stored JSON text into
@@ -28,6 +29,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from workbench.core.demo import DEFAULT_AS_OF, DEFAULT_BORROWERS, DEFAULT_SEED
+from workbench.core.openapi import openapi_document
 from workbench.core.portfolio import Progress, open_portfolio
 from workbench.core.storage import CoreStore
 
@@ -143,6 +145,11 @@ def build_app(store: CoreStore) -> Starlette:
     async def stats(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(store.stats))
 
+    document = openapi_document(app_version)
+
+    async def openapi(request: Request) -> Response:
+        return JSONResponse(document)
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
@@ -153,6 +160,7 @@ def build_app(store: CoreStore) -> Starlette:
             Route("/v1/health", health, methods=["GET"]),
             Route("/v1/changes", changes, methods=["GET"]),
             Route("/v1/stats", stats, methods=["GET"]),
+            Route("/v1/openapi.json", openapi, methods=["GET"]),
         ],
         exception_handlers={HTTPException: _http_error},
         lifespan=lifespan,
