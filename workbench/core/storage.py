@@ -19,6 +19,7 @@ Example::
 from __future__ import annotations
 
 import json
+import os
 import sqlite3
 import threading
 from collections import Counter
@@ -87,6 +88,8 @@ class CoreStore:
         """Open (creating if needed) the store file at ``path``."""
         store = cls(Path(path))
         store.path.parent.mkdir(parents=True, exist_ok=True)
+        if not store.path.exists():  # borrowers' personal data: owner-only (SQLite's -wal follows)
+            os.close(os.open(store.path, os.O_CREAT | os.O_WRONLY, 0o600))
         conn = store._conn()
         conn.executescript(SCHEMA)
         return store
@@ -116,9 +119,21 @@ class CoreStore:
     # -- writes --------------------------------------------------------------------------
 
     def upsert(self, entity: str, id: str, data: dict[str, Any]) -> int:
-        """Insert or replace one record; returns its new ``seq``."""
-        self.upsert_many([(entity, id, data)])
-        return self.head()
+        """Insert or replace one record; returns its new ``seq``.
+
+        ``store.upsert("borrower", "B000001", {"id": "B000001", "name": "张伟", ...})``
+        """
+        with self._write_lock:
+            conn = self._conn()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                seq = _head(conn) + 1
+                conn.execute(_UPSERT, (seq, entity, id, _encode(data)))
+                conn.execute("COMMIT")
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+        return seq
 
     def upsert_many(
         self, records: Iterable[tuple[str, str, dict[str, Any]]], *, batch: int = 20_000
