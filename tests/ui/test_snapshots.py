@@ -34,6 +34,7 @@ def test_repayment_schedule_tab(snap_compare, make_app, demo_cache):
         await open_row(pilot, 0)
         await pilot.press("2")
         await wait_for(pilot, lambda: pilot.app.screen.query_one("#tabs").active == "tab-schedule")
+        await wait_for(pilot, lambda: pilot.app.focused is pilot.app.screen.query_one("#schedule"))
         await pilot.app.workers.wait_for_complete()
 
     assert snap_compare(make_app(demo_cache), terminal_size=SIZE, run_before=open_schedule)

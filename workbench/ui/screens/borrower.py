@@ -129,7 +129,8 @@ class BorrowerScreen(Screen):
             count=len(self.view.loans),
         )
         self.query_one("#schedule-caption", Static).update(Content(caption))
-        self.query_one(ScheduleTable).show(loan_view, self.as_of)
+        for table in self.query(ScheduleTable):  # none until the lazy tab has mounted
+            table.show(loan_view, self.as_of)
         self.query_one(LoanPanel).select(self.loan_index)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
@@ -153,7 +154,15 @@ class BorrowerScreen(Screen):
             "payments": PaymentsTable,
             "followups": FollowUpsPanel,
         }[name]
-        self.set_focus(self.query_one(target))
+        self._focus_first(target)
+
+    def _focus_first(self, target: type, retries: int = 5) -> None:
+        """Focus the first ``target``; a lazy tab mounts a frame later, so try again then."""
+        found = self.query(target)
+        if found:
+            self.set_focus(found.first())
+        elif retries:
+            self.call_after_refresh(self._focus_first, target, retries - 1)
 
     def action_back(self) -> None:
         """Back to the search, which keeps what was typed."""

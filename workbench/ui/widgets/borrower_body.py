@@ -6,6 +6,7 @@ from pathlib import Path
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.lazy import Lazy
 from textual.widgets import Static, TabbedContent, TabPane
 
 from workbench.store.queries import BorrowerView
@@ -23,7 +24,7 @@ from workbench.ui.widgets.schedule_table import ScheduleTable
 
 class BorrowerBody(Vertical):
     """Header; profile and vehicle beside the loans; tabs for history, schedule, payments
-    and follow-ups."""
+    and follow-ups. The hidden tabs are mounted lazily, after the first frame is on screen."""
 
     def __init__(self, view: BorrowerView, db_path: Path, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -45,8 +46,8 @@ class BorrowerBody(Vertical):
                 yield HistoryDetail(id="history-detail")
             with TabPane(t("tab.schedule"), id="tab-schedule"):
                 yield Static(id="schedule-caption")
-                yield ScheduleTable(id="schedule")
+                yield Lazy(ScheduleTable(view, id="schedule"))
             with TabPane(t("tab.payments", count=len(view.payments)), id="tab-payments"):
-                yield PaymentsTable(view, id="payments")
+                yield Lazy(PaymentsTable(view, id="payments"))
             with TabPane(t("tab.followups"), id="tab-followups"):
-                yield FollowUpsPanel(view, id="followups")
+                yield Lazy(FollowUpsPanel(view, id="followups"))

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from workbench.domain.loans import amount_due
 from workbench.domain.models import Installment
 from workbench.domain.money import format_fen
-from workbench.store.queries import LoanView
+from workbench.store.queries import BorrowerView, LoanView
 from workbench.ui.i18n import t
 
 COLUMNS = ("n", "due_date", "principal", "interest", "total", "paid", "paid_date", "status")
@@ -27,14 +27,18 @@ def installment_status(inst: Installment, as_of: date, next_n: int | None) -> st
 
 
 class ScheduleTable(DataTable):
-    """All installments of a loan (a few dozen rows); the cursor starts on the next one due."""
+    """All installments of one loan (a few dozen rows), the first loan's until ``show`` picks
+    another; the cursor starts on the next one due."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, view: BorrowerView, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.view = view
 
     def on_mount(self) -> None:
         for key in COLUMNS:
             self.add_column(t(f"schedule.col.{key}"), key=key)
+        if self.view.loans:
+            self.show(self.view.loans[0], self.view.as_of)
 
     def show(self, view: LoanView, as_of: date) -> None:
         """Fill the table with ``view``'s schedule as of ``as_of``."""
