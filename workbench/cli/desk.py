@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import time
 from datetime import date
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -28,7 +27,6 @@ AGENT_ZONE = ZoneInfo("Asia/Shanghai")
 
 def run_desk(*, db_path: str | None, core_url: str | None) -> None:
     """Open the desk on ``db_path`` / ``core_url``, or on the embedded demo when neither is set."""
-    started = time.perf_counter()
     core_url = core_url or config.default_core_url()
     if db_path is None and core_url is None and not os.environ.get(config.ENV_DB):
         path = ensure_demo_cache()
