@@ -43,7 +43,7 @@ def run_desk(*, db_path: str | None, core_url: str | None) -> None:
     WorkbenchApp(path).run()
 
 
-def ensure_demo_cache() -> Path:
+def ensure_demo_cache(*, borrowers: int = DEMO_BORROWERS) -> Path:
     """The demo cache, built on first use from an in-process reference core (progress shown)."""
     path = config.demo_db_path()
     marker = demo_marker(path)
@@ -66,7 +66,7 @@ def ensure_demo_cache() -> Path:
     with progress_bar("生成演示数据 building demo portfolio") as progress:
         app = create_app(
             demo_core_path(path),
-            borrowers=DEMO_BORROWERS,
+            borrowers=borrowers,
             seed=DEMO_SEED,
             as_of=as_of,
             progress=progress,
@@ -79,7 +79,7 @@ def ensure_demo_cache() -> Path:
         )
     app.state.store.close()
     marker.write_text(
-        json.dumps({"borrowers": DEMO_BORROWERS, "seed": DEMO_SEED, "as_of": as_of.isoformat()}),
+        json.dumps({"borrowers": borrowers, "seed": DEMO_SEED, "as_of": as_of.isoformat()}),
         encoding="utf-8",
     )
     return path
