@@ -6,6 +6,7 @@ its workers have finished (``run_desk``), so a test never ends with a thread sti
 
 from __future__ import annotations
 
+import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -37,7 +38,10 @@ async def wait_for(
     while not predicate():
         if time.monotonic() > deadline:
             raise TimedOut(f"timed out after {timeout}s waiting for {what or predicate}")
-        await pilot.pause(0.01)
+        # A plain sleep lets the app (same event loop) run; pilot.pause would also walk every
+        # widget's queue each time, which is slow on a full screen.
+        await asyncio.sleep(0.005)
+    await pilot.pause()
 
 
 async def settle(pilot: Pilot) -> None:

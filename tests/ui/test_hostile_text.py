@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from desk_pilot import run_desk, screen_text, wait_for
 
+from workbench.domain.pii import mask_id_no
 from workbench.store.apply import apply_page
 from workbench.store.db import connect
 from workbench.ui.screens.borrower import BorrowerScreen
@@ -19,6 +20,7 @@ from workbench.ui.widgets.results_table import ResultsTable
 
 HOSTILE_NAME = "[/]张[VIP]伟[@click=app.quit]"
 PHONE = "13812345678"
+HOSTILE_ID_NO = "[u]0101199003071[/u]"
 
 
 @pytest.fixture
@@ -29,6 +31,7 @@ def hostile_cache(tmp_path: Path, feed) -> Path:
         feed.borrower(
             "B1",
             name=HOSTILE_NAME,
+            id_no=HOSTILE_ID_NO,
             employer="\x1b[31m红色\x1b[0m[b]公司[/b]",
             address={
                 "province": "北京市",
@@ -39,7 +42,7 @@ def hostile_cache(tmp_path: Path, feed) -> Path:
             flags=["vip"],
         ),
         feed.vehicle("V1"),
-        feed.loan("L1", paid=20),
+        feed.loan("L1", paid=20, contract_no="[red]HT[/red]\x1b[5m"),
         feed.interaction("I1", notes="[@click=app.quit]点我[/] \x1b[2J\x1b]52;c;cHduZWQ=\x07"),
         feed.interaction("I2", started_at="2026-10-01T02:00:00Z", notes="普通备注"),
     ]
@@ -83,5 +86,7 @@ async def test_hostile_name_renders_literally_and_the_app_keeps_running(hostile_
         assert address in values
         assert "[link=https://example.invalid]" in text and "pwned\\x07" in text
         assert "\\x1b[31m红色\\x1b[0m[b]公司[/b]" in text
+        assert mask_id_no(HOSTILE_ID_NO) in text  # "[u]*…*[/u]": masked, markup and all
+        assert "[red]HT[/red]\\x1b[5m" in text  # the contract number on the loan card
         assert "[@click=app.quit]点我[/] \\x1b[2J" in text
         assert "\x1b" not in text and "\x07" not in text

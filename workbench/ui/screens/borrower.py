@@ -118,7 +118,7 @@ class BorrowerScreen(Screen):
 
     def _show_loan(self, index: int) -> None:
         if self.view is None or not self.view.loans:
-            self.query_one("#schedule-caption", Static).update(t("loan.none"))
+            self.query_one("#schedule-caption", Static).update(Content(t("loan.none")))
             return
         self.loan_index = index % len(self.view.loans)
         loan_view = self.view.loans[self.loan_index]

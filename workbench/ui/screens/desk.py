@@ -58,7 +58,7 @@ class DeskScreen(Screen):
         yield Header()
         with Vertical(id="search-panel"):
             yield SearchBox(id="search")
-            yield Static(t("desk.hint"), id="search-status")
+            yield Static(Content(t("desk.hint")), id="search-status")
         yield ResultsTable(id="results")
         yield Footer()
 

@@ -23,7 +23,7 @@ class BorrowerHeader(Horizontal):
     def compose(self) -> ComposeResult:
         borrower = self.view.borrower
         yield Label(safe(borrower.name, 32), id="borrower-name")
-        yield Label(mask_id_no(borrower.id_no), id="borrower-id-no")
+        yield Label(safe(mask_id_no(borrower.id_no)), id="borrower-id-no")
         yield Label(safe(self._summary()), id="borrower-summary")
         for flag in borrower.flags:
             yield Badge(label("flag", flag), classes=f"flag flag-{_css_name(flag)}")

@@ -11,7 +11,7 @@ from workbench.domain.models import Callback, Escalation, Promise
 from workbench.domain.money import format_fen
 from workbench.domain.pii import mask_phone
 from workbench.store.queries import BorrowerView
-from workbench.ui.format import label, local_time, safe
+from workbench.ui.format import label, local_time, plain, safe
 from workbench.ui.i18n import t
 
 MUTED = "$text-muted"
@@ -32,7 +32,7 @@ class FollowUpsPanel(VerticalScroll):
             ("followups.callbacks", [_callback(c) for c in self.view.callbacks]),
         )
         for key, lines in sections:
-            yield Static(f"{t(key)} ({len(lines)})", classes="subsection")
+            yield Static(Content(f"{t(key)} ({len(lines)})"), classes="subsection")
             body = Content("\n").join(lines) if lines else Content(t("followups.none"))
             yield Static(body, classes="followup-list")
 
@@ -43,7 +43,7 @@ def _status(kind: str, code: str, open_codes: tuple[str, ...]) -> tuple[str, str
 
 def _promise(p: Promise) -> Content:
     return Content.assemble(
-        (p.promised_date, "bold"),
+        (plain(p.promised_date, 10), "bold"),
         "  ",
         format_fen(p.amount),
         "  ",
@@ -70,7 +70,7 @@ def _callback(c: Callback) -> Content:
         "  ",
         label("callback_reason", c.reason),
         "  ",
-        mask_phone(c.number),
+        safe(mask_phone(c.number)),
         "  ",
         _status("callback_status", c.status, ("open", "claimed")),
         (f"  {t('followups.attempts', n=c.attempts)}", MUTED),

@@ -8,7 +8,7 @@ from textual.widgets import Static
 from workbench.domain.money import format_fen
 from workbench.domain.pii import mask_card
 from workbench.store.queries import LoanView
-from workbench.ui.format import BUCKET_STYLES, dpd_text, label, rate, safe
+from workbench.ui.format import BUCKET_STYLES, dpd_text, label, plain, rate, safe
 from workbench.ui.i18n import t
 
 MUTED = "$text-muted"
@@ -32,7 +32,7 @@ def _render(view: LoanView) -> Content:
             format_fen(loan.principal),
             rate(loan.annual_rate_bp),
             t("loan.term_value", n=loan.term_months),
-            f"{loan.start_date} → {loan.maturity_date}",
+            f"{plain(loan.start_date, 10)} → {plain(loan.maturity_date, 10)}",
         )
     )
     head = Content.assemble(
@@ -54,7 +54,7 @@ def _render(view: LoanView) -> Content:
         (format_fen(payoff.total), "bold $accent"),
         "   ",
         (f"{t('loan.card')} ", MUTED),
-        mask_card(loan.debit_card),
+        safe(mask_card(loan.debit_card)),
     )
     parts = t(
         "loan.payoff_parts",
@@ -75,11 +75,11 @@ def _next_due(view: LoanView) -> Content:
         return Content.assemble(
             (f"{t('loan.overdue_amount')} ", MUTED),
             (format_fen(view.overdue_amount), "bold $error"),
-            (f" {t('loan.overdue_since', date=view.next_due.due_date)}", MUTED),
+            (f" {t('loan.overdue_since', date=plain(view.next_due.due_date, 10))}", MUTED),
         )
     return Content.assemble(
         (f"{t('loan.next_due')} ", MUTED),
-        view.next_due.due_date,
+        safe(view.next_due.due_date),
         " ",
         (format_fen(view.next_due_amount), "bold"),
     )

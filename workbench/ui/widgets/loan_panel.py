@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
+from textual.content import Content
 from textual.widgets import Static
 
 from workbench.store.queries import BorrowerView
@@ -20,7 +21,7 @@ class LoanPanel(VerticalScroll):
 
     def compose(self) -> ComposeResult:
         if not self.view.loans:
-            yield Static(t("loan.none"), classes="empty")
+            yield Static(Content(t("loan.none")), classes="empty")
         for loan_view in self.view.loans:
             yield LoanCard(loan_view)
 

@@ -29,7 +29,7 @@ class ProfilePanel(VerticalScroll):
         yield Static(self._overview(), classes="overview")
         yield _fields(self._profile_rows(), id="profile-fields")
         for vehicle in _vehicles(self.view):
-            yield Static(t("section.vehicle"), classes="subsection")
+            yield Static(Content(t("section.vehicle")), classes="subsection")
             yield _fields(_vehicle_rows(vehicle, self.view), classes="vehicle-fields")
 
     def on_mount(self) -> None:
@@ -64,14 +64,14 @@ def _fields(rows: list[tuple[str, Value]], **kwargs: str) -> Grid:
     """A two-column grid: dimmed names, then values that wrap within their column."""
     cells: list[Label | Static] = []
     for name, value in rows:
-        cells.append(Label(name, classes="field-name"))
+        cells.append(Label(Content(name), classes="field-name"))
         cells.append(Static(value, classes="field-value"))
     return Grid(*cells, classes=f"fields {kwargs.pop('classes', '')}".strip(), **kwargs)
 
 
 def _phone(phone: Phone) -> Content:
     parts: list[Content | str | tuple[str, str]] = [
-        mask_phone(phone.number),
+        safe(mask_phone(phone.number)),
         (f" {label('phone_kind', phone.kind)}", MUTED),
     ]
     if phone.do_not_call:

@@ -71,8 +71,8 @@ def _row(hit: LookupHit) -> tuple[Text, ...]:
     bucket = hit.worst_bucket if hit.worst_bucket in BUCKET_CLASSES else "M4+"
     return (
         Text(plain(hit.name, 32), style="bold"),
-        Text(hit.masked_id_no),
-        Text(hit.masked_phone),
+        Text(plain(hit.masked_id_no, 20)),
+        Text(plain(hit.masked_phone, 16)),
         Text(plain(hit.city, 12)),
         Text(label("match", hit.matched_by), style="dim"),
         Text(f"● {plain(hit.worst_bucket, 4)}", style=_BUCKET_STYLES[bucket]),

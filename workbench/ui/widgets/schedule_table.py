@@ -11,6 +11,7 @@ from workbench.domain.loans import amount_due
 from workbench.domain.models import Installment
 from workbench.domain.money import format_fen
 from workbench.store.queries import BorrowerView, LoanView
+from workbench.ui.format import plain
 from workbench.ui.i18n import t
 
 COLUMNS = ("n", "due_date", "principal", "interest", "total", "paid", "paid_date", "status")
@@ -63,11 +64,11 @@ def _cells(inst: Installment, status: str) -> tuple[Text, ...]:
     style = STATUS_STYLES[status]
     return (
         Text(str(inst.n), justify="right"),
-        Text(inst.due_date, style="bold red" if status == "overdue" else ""),
+        Text(plain(inst.due_date, 10), style="bold red" if status == "overdue" else ""),
         _money(inst.principal),
         _money(inst.interest),
         _money(inst.principal + inst.interest, "bold"),
         _money(paid, "green" if paid else "dim"),
-        Text(inst.paid_date or "", style="dim"),
+        Text(plain(inst.paid_date, 10), style="dim"),
         Text(t(f"schedule.{status}"), style=style),
     )
