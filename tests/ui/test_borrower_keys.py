@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desk_pilot import run_desk, wait_for, wait_for_view
+from desk_pilot import open_row, run_desk, search, wait_for, wait_for_view
 
 from workbench.ui.screens.desk import DeskScreen
 from workbench.ui.widgets.followups_panel import FollowUpsPanel
@@ -65,10 +65,12 @@ async def test_brackets_switch_the_schedule_between_loans(demo_cache):
         assert loans[0].loan.contract_no in str(screen.query_one("#schedule-caption").render())
 
 
-async def test_slash_on_the_view_goes_back_to_the_search_box(demo_cache):
+async def test_slash_on_the_view_starts_a_new_search(demo_cache):
     async with run_desk(demo_cache) as pilot:
-        pilot.app.open_borrower(TWO_LOANS)
-        await wait_for_view(pilot)
+        await search(pilot, "张伟")
+        await open_row(pilot, 0)
         await pilot.press("slash")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, DeskScreen))
         await wait_for(pilot, lambda: isinstance(pilot.app.focused, SearchBox))
+        await pilot.press("z", "w")
+        assert pilot.app.focused.value == "zw"  # the old query was selected and replaced

@@ -10,6 +10,7 @@ from typing import ClassVar
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
+from textual.widgets import Input
 
 from workbench import config
 from workbench.ui.bindings import localize_bindings
@@ -62,7 +63,8 @@ class WorkbenchApp(App[None]):
         self.push_screen(BorrowerScreen(borrower_id, self.as_of()))
 
     def back_to_search(self) -> None:
-        """Close any borrower view and put the cursor in the search box."""
+        """Close any borrower view and put the cursor in the search box, its text selected so
+        the next caller's details replace it."""
         from workbench.ui.screens.desk import DeskScreen
 
         while len(self.screen_stack) > 1:
@@ -70,3 +72,4 @@ class WorkbenchApp(App[None]):
         desk = self.screen
         if isinstance(desk, DeskScreen):
             desk.action_focus_search()
+            desk.query_one("#search", Input).select_all()
