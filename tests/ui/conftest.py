@@ -6,7 +6,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from desk_pilot import fixed_clock
+from desk_pilot import make_test_app
 
 from workbench.ui.app import WorkbenchApp
 
@@ -16,6 +16,6 @@ def make_app() -> Callable[..., WorkbenchApp]:
     """Build the app for snapshot tests (which run it themselves)."""
 
     def make(db_path: Path, lang: str | None = "zh") -> WorkbenchApp:
-        return WorkbenchApp(db_path, clock=fixed_clock, lang=lang)
+        return make_test_app(db_path, lang=lang)
 
     return make

@@ -50,12 +50,20 @@ async def settle(pilot: Pilot) -> None:
     await pilot.pause()
 
 
+def make_test_app(db_path: Path, *, lang: str | None = "zh") -> WorkbenchApp:
+    """The real app as tests run it: fixed clock, no animations (nothing moves between the
+    moment a test acts and the moment it looks)."""
+    app = WorkbenchApp(db_path, clock=fixed_clock, lang=lang)
+    app.animation_level = "none"
+    return app
+
+
 @asynccontextmanager
 async def run_desk(
     db_path: Path, *, lang: str | None = "zh", size: tuple[int, int] = SIZE
 ) -> AsyncIterator[Pilot]:
     """The real app over ``db_path`` at a fixed clock, run headless; workers drained on exit."""
-    app = WorkbenchApp(db_path, clock=fixed_clock, lang=lang)
+    app = make_test_app(db_path, lang=lang)
     async with app.run_test(size=size) as pilot:
         try:
             yield pilot
