@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from workbench.store import records, schema, search
+from workbench.store import records, schema, search, validate
 from workbench.store.codec import TRAIN_AT, codec_of
 from workbench.store.db import write_transaction
 from workbench.store.records import RecordError
@@ -81,17 +81,37 @@ def apply_page(
     return applied
 
 
+def put_records(conn, entity: str, state: dict[str, dict[str, Any] | None]) -> None:
+    """Write records of one entity (id → record, None deletes) with their search keys.
+
+    For records the cache makes itself (an action's provisional record); call inside a write
+    transaction. Each record is checked like a feed record and RecordError raised if it fails.
+    """
+    if entity not in schema.ENTITY_TABLES:
+        raise RecordError(entity, "?", "unknown entity")
+    for record_id, data in state.items():
+        if data is not None:
+            records.check(entity, record_id, data)
+    codec_of(conn).refresh(conn)
+    _apply_entity(conn, entity, state)
+
+
 def _checked(change: Change) -> tuple[str, str, dict[str, Any] | None]:
     """``(entity, id, data)`` of a valid change (data None for a delete), else RecordError."""
-    entity, op, record_id = str(change.get("entity")), change.get("op"), change.get("id")
-    if not isinstance(record_id, str) or not record_id:
-        raise RecordError(entity, str(record_id), "change has no id")
+    if not isinstance(change, Mapping):
+        raise RecordError("?", "?", "change is not an object")
+    entity, op, record_id = change.get("entity"), change.get("op"), change.get("id")
+    entity = entity[:60] if isinstance(entity, str) else repr(entity)[:60]
+    try:
+        record_id = validate.check_id(record_id)
+    except validate.Bad as exc:
+        raise RecordError(entity, repr(record_id)[:60], str(exc)) from None
     if entity not in schema.ENTITY_TABLES:
         raise RecordError(entity, record_id, "unknown entity")
     if op == DELETE:
         return entity, record_id, None
     if op != UPSERT:
-        raise RecordError(entity, record_id, f"unknown op {op!r}")
+        raise RecordError(entity, record_id, f"unknown op {str(op)[:40]!r}")
     return entity, record_id, records.check(entity, record_id, change.get("data"))
 
 

@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 from typing import Any
 
@@ -34,9 +34,10 @@ from workbench.domain.models import (
     Promise,
     Vehicle,
 )
-from workbench.store import records, schema, search
+from workbench.store import outbox, records, schema, search
 from workbench.store.apply import get_cursor
 from workbench.store.codec import codec_of
+from workbench.store.quarantine import quarantined_count
 
 _SETTLED = {LoanStatus.SETTLED.value, LoanStatus.EARLY_SETTLED.value}
 _MAX_CANDIDATES = 5000  # candidates checked for a 3+-character substring or a full ID number
@@ -195,6 +196,26 @@ def get_borrower(conn, borrower_id: str) -> Borrower | None:
     return records.to_model("borrower", found[borrower_id]) if found else None
 
 
+def get_loan(conn, loan_id: str) -> Loan | None:
+    """One loan by id, or None."""
+    found = _load_many(conn, "loan", {loan_id})
+    return records.to_model("loan", found[loan_id]) if found else None
+
+
+def promises_of(conn, borrower_id: str) -> list[Promise]:
+    """A borrower's promises to pay (any status), by id."""
+    return _children(conn, "promise", borrower_id)
+
+
+def pending_ids(conn, borrower_id: str) -> dict[str, str]:
+    """Ids of the borrower's records that are still the desk's own → ``pending``/``parked``.
+
+    A record whose action the core has not confirmed yet shows as 待确认 / pending; a parked one
+    as 需处理 / needs attention. Records not in the result are the core's (or confirmed).
+    """
+    return outbox.pending_ids(conn, borrower_id)
+
+
 def schedule(conn, loan_id: str) -> list[Installment]:
     """The repayment schedule of one loan (empty when the loan is unknown)."""
     found = _load_many(conn, "loan", {loan_id})
@@ -202,11 +223,17 @@ def schedule(conn, loan_id: str) -> list[Installment]:
 
 
 def cache_stats(conn) -> dict[str, Any]:
-    """Row counts per entity (named as in the core's ``/v1/stats``) and the stored cursor."""
+    """Row counts per entity (named as in the core's ``/v1/stats``), the stored cursor, how many
+    feed records were quarantined and the outbox's counts."""
     entities = {
         name: conn.execute(f"SELECT count(*) FROM {name}").fetchone()[0] for name in ENTITIES
     }
-    return {"entities": entities, "cursor": get_cursor(conn)}
+    return {
+        "entities": entities,
+        "cursor": get_cursor(conn),
+        "quarantined": quarantined_count(conn),
+        "outbox": asdict(outbox.counts(conn)),
+    }
 
 
 def _desc(text: str) -> tuple[int, ...]:

@@ -17,6 +17,7 @@ from collections.abc import Callable
 from typing import Any
 
 from workbench.domain.models import ENTITIES
+from workbench.store import validate
 
 
 class RecordError(ValueError):
@@ -38,8 +39,9 @@ def check(entity: str, record_id: str, data: Any) -> dict[str, Any]:
     """Return ``data`` if it can be stored as ``entity`` ``record_id``, else raise RecordError.
 
     Checks the entity is known, ``data`` is an object whose ``id`` is the change's id, and every
-    field without a default is present. Unknown extra fields are kept (a newer core may add
-    fields with defaults) and ignored when the dataclass is rebuilt.
+    field has the JSON type, date form and size ``store.validate`` demands (fields without a
+    default must be present). Unknown extra fields are kept (a newer core may add fields with
+    defaults) and ignored when the dataclass is rebuilt.
     """
     cls = ENTITIES.get(entity)
     if cls is None:
@@ -47,13 +49,12 @@ def check(entity: str, record_id: str, data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise RecordError(entity, record_id, "data is not an object")
     if data.get("id") != record_id:
-        raise RecordError(entity, record_id, f"data id {data.get('id')!r} differs from change id")
-    missing = [name for name in _required(cls) if name not in data]
-    if missing:
-        raise RecordError(entity, record_id, "missing field(s) " + ", ".join(missing))
-    for name in ("borrower_id", "started_at", "posted_at"):
-        if name in data and name in _field_names(cls) and not _nullable_str(data[name]):
-            raise RecordError(entity, record_id, f"{name} is not text")
+        shown = repr(data.get("id"))[:60]
+        raise RecordError(entity, record_id, f"data id {shown} differs from change id")
+    try:
+        validate.check_record(cls, data)
+    except validate.Bad as exc:
+        raise RecordError(entity, record_id, str(exc)) from None
     return data
 
 
@@ -105,21 +106,3 @@ def _converter(hint: Any) -> Converter:
             if dataclasses.is_dataclass(arg):
                 return _converter(arg)
     return None
-
-
-def _nullable_str(value: Any) -> bool:
-    return value is None or isinstance(value, str)
-
-
-@functools.cache
-def _field_names(cls: type) -> tuple[str, ...]:
-    return tuple(f.name for f in dataclasses.fields(cls))
-
-
-@functools.cache
-def _required(cls: type) -> tuple[str, ...]:
-    return tuple(
-        f.name
-        for f in dataclasses.fields(cls)
-        if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-    )

@@ -19,6 +19,8 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
   (~25 per borrower) are sorted after the seek rather than carrying a second column in the index.
 - ``sync_state`` holds the feed cursor and other small name/value facts of the sync;
   ``codec_dict`` the compression dictionaries.
+- ``outbox`` (v2) the agent's actions until the core confirms them (``store.outbox``);
+  ``quarantine`` (v2) feed records that failed validation (``store.quarantine``).
 
 A migration is SQL text, or a callable ``(conn) -> None`` for work SQL cannot do (for example
 backfilling a new indexed column out of ``data``, which only ``store.codec`` can read).
@@ -108,9 +110,45 @@ CREATE TABLE codec_dict (
 );
 """
 
+_V2 = """
+-- Agent actions waiting for (or confirmed by) the core; store.outbox explains the columns.
+CREATE TABLE outbox (
+  n INTEGER PRIMARY KEY AUTOINCREMENT,
+  key TEXT NOT NULL UNIQUE,
+  type TEXT NOT NULL,
+  borrower_id TEXT NOT NULL,
+  entity TEXT,
+  record_id TEXT NOT NULL,
+  body TEXT NOT NULL,
+  record TEXT,
+  status TEXT NOT NULL DEFAULT 'pending'
+    CHECK (status IN ('pending', 'confirmed', 'parked', 'discarded')),
+  attempts INTEGER NOT NULL DEFAULT 0,
+  next_attempt_at REAL NOT NULL DEFAULT 0,
+  last_error TEXT,
+  response TEXT,
+  core_seq INTEGER,
+  created_at TEXT NOT NULL,
+  confirmed_at TEXT
+);
+CREATE INDEX outbox_by_status ON outbox (status, n);
+CREATE INDEX outbox_by_borrower ON outbox (borrower_id, status);
+
+-- Feed records the cache refused, kept for a person to look at (store.quarantine).
+CREATE TABLE quarantine (
+  n INTEGER PRIMARY KEY AUTOINCREMENT,
+  seq TEXT,
+  entity TEXT,
+  record_id TEXT,
+  raw TEXT NOT NULL,
+  reason TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);
+"""
+
 Migration = str | Callable[..., None]
 
-MIGRATIONS: list[Migration] = [_V1]
+MIGRATIONS: list[Migration] = [_V1, _V2]
 """Migration *n* (1-based) is ``MIGRATIONS[n - 1]``. Append only; never edit a shipped one."""
 
 
