@@ -133,6 +133,10 @@ class BorrowerScreen(Screen):
             table.show(loan_view, self.as_of)
         self.query_one(LoanPanel).select(self.loan_index)
 
+    @on(ScheduleTable.Mounted)
+    def _schedule_mounted(self) -> None:
+        self._show_loan(self.loan_index)
+
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "loan":
             return self.view is not None and len(self.view.loans) > 1

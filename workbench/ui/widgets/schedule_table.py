@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 from rich.text import Text
+from textual.message import Message
 from textual.widgets import DataTable
 
 from workbench.domain.loans import amount_due
@@ -35,11 +36,15 @@ class ScheduleTable(DataTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.view = view
 
+    class Mounted(Message):
+        """The table is in the DOM (it mounts lazily): the screen says which loan to show."""
+
     def on_mount(self) -> None:
         for key in COLUMNS:
             self.add_column(t(f"schedule.col.{key}"), key=key)
         if self.view.loans:
             self.show(self.view.loans[0], self.view.as_of)
+        self.post_message(self.Mounted())
 
     def show(self, view: LoanView, as_of: date) -> None:
         """Fill the table with ``view``'s schedule as of ``as_of``."""
