@@ -14,7 +14,7 @@ import pytest
 from workbench.store.apply import get_cursor
 from workbench.store.db import connect
 from workbench.store.queries import cache_stats, lookup
-from workbench.sync.client import CursorGone, SyncError, make_client
+from workbench.sync.client import SyncError, make_client
 from workbench.sync.pull import pull, pull_from
 
 
@@ -36,9 +36,16 @@ async def pull_app(path: Path, app, **kw):
         return await pull(path, client, **kw)
 
 
+def same_counts(cache: dict, core: dict) -> bool:
+    """The cache's entity counts and cursor equal the core's /v1/stats."""
+    return (cache["entities"], cache["cursor"]) == (core["entities"], core["cursor"])
+
+
 def test_demo_cache_holds_exactly_what_the_core_has(demo_cache: Path, demo_core_app):
     expected = asyncio.run(core_stats(demo_core_app))
-    assert cache_stats(connect(demo_cache, readonly=True)) == expected
+    stats = cache_stats(connect(demo_cache, readonly=True))
+    assert same_counts(stats, expected)
+    assert stats["quarantined"] == 0
 
 
 async def test_pull_resumes_from_the_stored_cursor(cache_path: Path, small_core):
@@ -55,7 +62,7 @@ async def test_pull_resumes_from_the_stored_cursor(cache_path: Path, small_core)
     assert third.applied == 2
     conn = connect(cache_path)
     assert [h.borrower_id for h in lookup(conn, "欧阳娜娜")] == ["B000001"]
-    assert cache_stats(conn) == await core_stats(small_core)
+    assert same_counts(cache_stats(conn), await core_stats(small_core))
 
 
 async def test_progress_counts_up_to_the_estimate(cache_path: Path, small_core):
@@ -105,7 +112,8 @@ def fake_core(handler) -> httpx.MockTransport:
         (httpx.Response(500, text="Internal Server Error"), "answered 500"),
         (httpx.Response(200, text="<html>hello</html>"), "not JSON"),
         (httpx.Response(200, json={"hello": "world"}), "without changes/cursor/more"),
-        (httpx.Response(401, json={"error": "auth"}), "refused access"),
+        (httpx.Response(401, json={"error": "unauthorized"}), "token rejected"),
+        (httpx.Response(403, json={"error": "forbidden"}), "refused access"),
     ],
 )
 async def test_core_failures_are_named(cache_path: Path, response, message):
@@ -118,7 +126,7 @@ async def test_core_failures_are_named(cache_path: Path, response, message):
         await pull_from(cache_path, "http://core", transport=fake_core(handler))
 
 
-async def test_unknown_cursor_is_its_own_error(cache_path: Path, small_core):
+async def test_a_cursor_the_core_no_longer_knows_starts_the_cache_over(cache_path, small_core):
     await pull_app(cache_path, small_core)
     conn = connect(cache_path)
     from workbench.store.apply import set_state
@@ -126,11 +134,43 @@ async def test_unknown_cursor_is_its_own_error(cache_path: Path, small_core):
 
     with write_transaction(conn):
         set_state(conn, "cursor", "999999999")
-    with pytest.raises(CursorGone):
-        await pull_app(cache_path, small_core)
+        conn.execute("DELETE FROM borrower WHERE id = 'B000002'")  # a gap only a refill mends
+    result = await pull_app(cache_path, small_core)
+    assert result.started_over == "cursor_gone"
+    assert same_counts(cache_stats(conn), await core_stats(small_core))
 
 
-async def test_a_bad_record_stops_the_pull_after_the_last_good_page(cache_path: Path):
+async def test_a_bad_record_is_quarantined_and_the_pull_goes_on(cache_path: Path):
+    good = {"seq": 1, "entity": "queue", "op": "upsert", "id": "Q1",
+            "data": {"id": "Q1", "name": "还款咨询", "name_en": "Repayment"}}  # fmt: skip
+    bad = {"seq": 2, "entity": "borrower", "op": "upsert", "id": "B1", "data": {"id": "B1"}}
+    later = {"seq": 3, "entity": "queue", "op": "upsert", "id": "Q2",
+             "data": {"id": "Q2", "name": "投诉", "name_en": "Complaints"}}  # fmt: skip
+    pages = {"": ([good], "1", True), "1": ([bad, later], "3", False)}
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/stats":
+            return httpx.Response(200, json={"entities": {"queue": 2}, "cursor": "3"})
+        if request.url.path == "/v1/health":
+            return httpx.Response(200, json={"status": "ok"})
+        changes, cursor, more = pages[request.url.params.get("cursor", "")]
+        return httpx.Response(200, json={"changes": changes, "cursor": cursor, "more": more})
+
+    result = await pull_from(cache_path, "http://core", transport=fake_core(handler))
+    assert result.applied == 2
+    conn = connect(cache_path)
+    assert get_cursor(conn) == "3"
+    stats = cache_stats(conn)
+    assert (stats["entities"]["queue"], stats["entities"]["borrower"]) == (2, 0)
+    assert stats["quarantined"] == 1
+    (kept,) = conn.execute("SELECT seq, entity, record_id, reason FROM quarantine").fetchall()
+    assert kept[:3] == ("2", "borrower", "B1")
+    assert "missing field name" in kept[3]
+
+
+async def test_without_quarantine_a_bad_record_stops_the_pull_after_the_last_good_page(
+    cache_path: Path,
+):
     good = {"seq": 1, "entity": "queue", "op": "upsert", "id": "Q1",
             "data": {"id": "Q1", "name": "还款咨询", "name_en": "Repayment"}}  # fmt: skip
     bad = {"seq": 2, "entity": "borrower", "op": "upsert", "id": "B1", "data": {"id": "B1"}}
@@ -139,11 +179,14 @@ async def test_a_bad_record_stops_the_pull_after_the_last_good_page(cache_path: 
     def handler(request: httpx.Request) -> httpx.Response:
         if request.url.path == "/v1/stats":
             return httpx.Response(200, json={"entities": {"queue": 1}, "cursor": "2"})
+        if request.url.path == "/v1/health":
+            return httpx.Response(200, json={"status": "ok"})
         changes, cursor, more = pages[request.url.params.get("cursor", "")]
         return httpx.Response(200, json={"changes": changes, "cursor": cursor, "more": more})
 
-    with pytest.raises(SyncError, match=r"cannot store.*B1.*missing"):
-        await pull_from(cache_path, "http://core", transport=fake_core(handler))
+    async with make_client("http://core", transport=fake_core(handler)) as client:
+        with pytest.raises(SyncError, match=r"cannot store.*B1.*missing"):
+            await pull(cache_path, client, on_bad_record=None)
     conn = connect(cache_path)
     assert get_cursor(conn) == "1"
     assert cache_stats(conn)["entities"]["queue"] == 1

@@ -33,7 +33,12 @@ UPSERT, DELETE = "upsert", "delete"
 
 def get_cursor(conn) -> str | None:
     """The feed cursor stored with the last applied page, or None before the first one."""
-    row = conn.execute("SELECT value FROM sync_state WHERE name = ?", (CURSOR,)).fetchone()
+    return get_state(conn, CURSOR)
+
+
+def get_state(conn, name: str) -> str | None:
+    """One sync fact (``cursor``, ``store_id``, ``last_pull_at`` …), or None."""
+    row = conn.execute("SELECT value FROM sync_state WHERE name = ?", (name,)).fetchone()
     return row[0] if row else None
 
 

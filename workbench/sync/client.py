@@ -2,14 +2,23 @@
 
 Example::
 
-    async with make_client("http://127.0.0.1:8765") as client:
+    async with make_client("http://127.0.0.1:8765", token=token) as client:
         stats = await get_json(client, "/v1/stats")
 
 For an in-process core (the embedded demo, tests) pass ``transport=httpx.ASGITransport(app)``.
+
+Every request runs under a whole-request deadline (``asyncio.timeout``): httpx's read timeout
+applies to each chunk, so a core that trickles a byte every few seconds would otherwise hold a
+request open for ever. Bodies are read with a size cap, and JSON that orjson refuses (numbers
+beyond 64 bits, ``NaN``) is read by the standard library instead, so one odd value in a page
+becomes one quarantined record rather than a sync that can never pass that page.
 """
 
 from __future__ import annotations
 
+import asyncio
+import json
+from dataclasses import dataclass
 from typing import Any
 
 import httpx
@@ -17,6 +26,10 @@ import orjson
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """Connect fails fast when the core is down; a large page still has time to arrive."""
+DEADLINE = 120.0
+"""Seconds one whole request (connect, send, every chunk of the answer) may take."""
+MAX_BODY = 256 * 1024 * 1024
+"""Largest answer read (a page of 5,000 loans with schedules is ~25 MB)."""
 
 
 class SyncError(Exception):
@@ -25,6 +38,28 @@ class SyncError(Exception):
 
 class CursorGone(SyncError):
     """The core no longer knows our cursor (410): the cache must sync again from scratch."""
+
+
+class Unauthorized(SyncError):
+    """The core rejected the token (401): retrying will not help until the token changes."""
+
+
+class Unreachable(SyncError):
+    """The core could not be reached or did not answer in time (worth retrying later)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answer:
+    """A whole answer of the core, read within the deadline."""
+
+    status_code: int
+    headers: httpx.Headers
+    content: bytes
+    reason_phrase: str = ""
+
+    @property
+    def text(self) -> str:
+        return self.content.decode("utf-8", "replace")
 
 
 def make_client(
@@ -39,41 +74,101 @@ def make_client(
     )
 
 
-async def get_json(
-    client: httpx.AsyncClient, path: str, params: dict[str, Any] | None = None
-) -> Any:
-    """GET ``path`` and return its JSON, or raise :class:`SyncError` in plain words."""
+async def request(
+    client: httpx.AsyncClient,
+    method: str,
+    path: str,
+    *,
+    deadline: float = DEADLINE,
+    max_body: int = MAX_BODY,
+    **kwargs: Any,
+) -> Answer:
+    """Send one request and read its whole answer within ``deadline`` seconds.
+
+    Raises :class:`Unreachable` for connection failures, timeouts, a cut or oversized answer;
+    never for an HTTP status (the caller decides what a status means).
+    """
     where = f"{client.base_url}{path}"
     try:
-        response = await client.get(path, params=params)
+        async with asyncio.timeout(deadline):
+            request_ = client.build_request(method, path, **kwargs)
+            response = await client.send(request_, stream=True)
+            try:
+                body = bytearray()
+                async for chunk in response.aiter_bytes():
+                    body += chunk
+                    if len(body) > max_body:
+                        raise Unreachable(f"the answer from {where} is larger than {max_body:,} B")
+            finally:
+                await response.aclose()
+    except TimeoutError as exc:
+        raise Unreachable(
+            f"the core at {client.base_url} did not answer within {deadline:g} s ({where})"
+        ) from exc
     except httpx.ConnectError as exc:
-        raise SyncError(
+        raise Unreachable(
             f"cannot reach the core at {client.base_url}: {_reason(exc)}. "
             "Is it running (`workbench core serve`) and is the URL right?"
         ) from exc
     except httpx.TimeoutException as exc:
-        raise SyncError(f"the core at {client.base_url} did not answer in time ({where})") from exc
+        raise Unreachable(
+            f"the core at {client.base_url} did not answer in time ({where})"
+        ) from exc
     except httpx.HTTPError as exc:
-        raise SyncError(f"talking to the core at {where} failed: {_reason(exc)}") from exc
+        raise Unreachable(f"talking to the core at {where} failed: {_reason(exc)}") from exc
+    return Answer(response.status_code, response.headers, bytes(body), response.reason_phrase)
+
+
+async def get_json(
+    client: httpx.AsyncClient,
+    path: str,
+    params: dict[str, Any] | None = None,
+    *,
+    deadline: float = DEADLINE,
+) -> Any:
+    """GET ``path`` and return its JSON, or raise :class:`SyncError` in plain words."""
+    where = f"{client.base_url}{path}"
+    response = await request(client, "GET", path, params=params, deadline=deadline)
     if response.status_code == 410:
         raise CursorGone(
-            f"the core no longer knows this cache's cursor ({where}): the cache must be "
-            "filled again from the start (move it aside and sync into a new --db)"
+            f"the core no longer knows this cache's cursor ({where}): the cache syncs again "
+            "from the start (unconfirmed actions are kept)"
         )
-    if response.status_code in (401, 403):
-        raise SyncError(f"the core refused access ({response.status_code}): check the token")
+    if response.status_code == 401:
+        raise Unauthorized(token_rejected_message(client))
+    if response.status_code == 403:
+        raise SyncError(f"the core refused access to {path} (403): check the token's role")
+    if response.status_code >= 500:
+        raise Unreachable(
+            f"the core answered {response.status_code} for {where}" + body_hint(response)
+        )
     if response.status_code >= 400:
         raise SyncError(
             f"the core answered {response.status_code} {response.reason_phrase} for {where}"
-            + _body_hint(response)
+            + body_hint(response)
         )
     try:
-        return orjson.loads(response.content)
-    except orjson.JSONDecodeError as exc:
+        return parse_json(response.content)
+    except ValueError as exc:
         raise SyncError(
-            f"the answer from {where} is not JSON: is {client.base_url} a workbench core?"
-            + _body_hint(response)
+            f"the answer from {where} is not JSON (cut short or garbled?): is "
+            f"{client.base_url} a workbench core?" + body_hint(response)
         ) from exc
+
+
+def parse_json(content: bytes) -> Any:
+    """JSON from bytes: orjson, or the standard library for what orjson refuses."""
+    try:
+        return orjson.loads(content)
+    except orjson.JSONDecodeError:
+        return json.loads(content)  # big integers, NaN; raises ValueError for garbage
+
+
+def token_rejected_message(client: httpx.AsyncClient) -> str:
+    return (
+        f"令牌被拒绝 / token rejected by the core at {client.base_url} (401): set a valid token "
+        "with --token, WORKBENCH_TOKEN or the token file"
+    )
 
 
 def _reason(exc: Exception) -> str:
@@ -81,6 +176,8 @@ def _reason(exc: Exception) -> str:
     return text or type(exc).__name__
 
 
-def _body_hint(response: httpx.Response) -> str:
+def body_hint(response: Answer) -> str:
+    """A short, single-line excerpt of an answer for an error message."""
     text = " ".join(response.text.split())[:200]
-    return f": {text}" if text else ""
+    printable = "".join(ch if ch.isprintable() else "?" for ch in text)
+    return f": {printable}" if printable else ""

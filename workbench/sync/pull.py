@@ -8,6 +8,12 @@ or with an open client (the embedded demo passes ``transport=httpx.ASGITransport
 
     async with make_client(url, transport=transport) as client:
         result = await pull(path, client, progress=lambda done, total: ...)
+
+A pull resumes from the stored cursor. Records that fail validation are quarantined
+(``store.quarantine``) and the rest of their page applied. When the core answers 410 (it no
+longer knows the cursor) or turns out to be another core (its ``store_id`` differs from the one
+the cache was filled from), the cache starts over (``store.resync.start_over``: the outbox and
+every unconfirmed local change are kept) and the pull continues from the first change.
 """
 
 from __future__ import annotations
@@ -18,18 +24,23 @@ import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
 from workbench.store import apply as store_apply
 from workbench.store.apply import BadRecordHandler
-from workbench.store.db import connect
+from workbench.store.db import connect, write_transaction
+from workbench.store.quarantine import quarantine_change
 from workbench.store.records import RecordError
-from workbench.sync.client import SyncError, get_json, make_client
+from workbench.store.resync import STORE_ID, start_over
+from workbench.sync.client import CursorGone, SyncError, get_json, make_client
 
 Progress = Callable[[int, int | None], None]
 """``progress(applied_so_far, total_estimate)``; the estimate is None when unknown."""
+LAST_PULL_AT = "last_pull_at"
+_MAX_CURSOR_CHARS = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -39,6 +50,7 @@ class PullResult:
     cursor: str | None  # the cursor stored after the last page
     seconds: float
     total_estimate: int | None = None  # what /v1/stats suggested at the start
+    started_over: str | None = None  # why the cache was refilled from scratch, if it was
 
 
 async def pull(
@@ -47,14 +59,14 @@ async def pull(
     *,
     page_size: int = 1000,
     progress: Progress | None = None,
-    on_bad_record: BadRecordHandler | None = None,
+    on_bad_record: BadRecordHandler | None = quarantine_change,
 ) -> PullResult:
     """Apply pages of ``/v1/changes`` from the stored cursor until the core says ``more=false``.
 
     ``conn_or_path`` is an open cache connection, or a path (opened and closed here, so the
     connection belongs to the calling thread). Raises :class:`SyncError` for any failure of the
-    core, or for a record the cache cannot store (unless ``on_bad_record`` takes it); every
-    page applied before the failure stays applied, with its cursor.
+    core; every page applied before the failure stays applied, with its cursor. Bad records go
+    to ``on_bad_record`` (default: the quarantine; None makes them fail the pull).
     """
     if isinstance(conn_or_path, str | os.PathLike):
         conn = connect(conn_or_path)
@@ -66,6 +78,20 @@ async def pull(
             conn.close()
     conn = conn_or_path
     started = time.perf_counter()
+    reason = await _check_identity(conn, client)
+    try:
+        counts = await _pull_pages(conn, client, page_size, progress, on_bad_record)
+    except CursorGone:
+        start_over(conn)
+        reason = "cursor_gone"
+        counts = await _pull_pages(conn, client, page_size, progress, on_bad_record)
+    applied, pages, cursor, total = counts
+    with write_transaction(conn):
+        store_apply.set_state(conn, LAST_PULL_AT, _utc_now())
+    return PullResult(applied, pages, cursor, time.perf_counter() - started, total, reason)
+
+
+async def _pull_pages(conn, client, page_size, progress, on_bad_record):
     cursor = store_apply.get_cursor(conn)
     total = await _estimate(client, cursor)
     applied = pages = 0
@@ -75,15 +101,18 @@ async def pull(
     try:
         while pending is not None:
             page = await pending
-            cursor = page["cursor"]
+            before, cursor = cursor, page["cursor"]
             # While this page is being stored, the core already prepares the next one.
             pending = _prefetch(client, cursor, page_size) if page["more"] else None
-            try:
-                applied += store_apply.apply_page(
-                    conn, page["changes"], cursor, on_bad_record=on_bad_record
-                )
-            except RecordError as exc:
-                raise SyncError(f"the core sent a record the cache cannot store: {exc}") from exc
+            if page["changes"] or cursor != before:
+                try:
+                    applied += store_apply.apply_page(
+                        conn, page["changes"], cursor, on_bad_record=on_bad_record
+                    )
+                except RecordError as exc:
+                    raise SyncError(
+                        f"the core sent a record the cache cannot store: {exc}"
+                    ) from exc
             pages += 1
             if progress:
                 progress(applied, total)
@@ -92,7 +121,24 @@ async def pull(
             pending.cancel()
             with contextlib.suppress(asyncio.CancelledError, SyncError):
                 await pending
-    return PullResult(applied, pages, cursor, time.perf_counter() - started, total)
+    return applied, pages, cursor, total
+
+
+async def _check_identity(conn, client: httpx.AsyncClient) -> str | None:
+    """Start over when the core is not the one the cache was filled from; remember its id."""
+    health = await get_json(client, "/v1/health")
+    store_id = health.get("store_id") if isinstance(health, dict) else None
+    if not isinstance(store_id, str) or not store_id or len(store_id) > 200:
+        return None  # a core without an identity: nothing to compare
+    known = store_apply.get_state(conn, STORE_ID)
+    if known == store_id:
+        return None
+    if known is None:  # a new cache, or one filled before cores had ids: know it from now on
+        with write_transaction(conn):
+            store_apply.set_state(conn, STORE_ID, store_id)
+        return None
+    start_over(conn, store_id=store_id)
+    return "different_core"
 
 
 def _prefetch(client: httpx.AsyncClient, cursor: str | None, page_size: int) -> asyncio.Task:
@@ -126,7 +172,7 @@ async def _estimate(client: httpx.AsyncClient, cursor: str | None) -> int | None
     entities = stats.get("entities") if isinstance(stats, dict) else None
     if not isinstance(entities, dict):
         raise SyncError(f"{client.base_url}/v1/stats has no entity counts: is it a workbench core?")
-    return sum(v for v in entities.values() if isinstance(v, int))
+    return sum(v for v in entities.values() if type(v) is int and v >= 0)
 
 
 def _checked_page(page: Any, client: httpx.AsyncClient, before: str | None) -> dict[str, Any]:
@@ -134,15 +180,23 @@ def _checked_page(page: Any, client: httpx.AsyncClient, before: str | None) -> d
         isinstance(page, dict)
         and isinstance(page.get("changes"), list)
         and isinstance(page.get("more"), bool)
-        and (page.get("cursor") is None or isinstance(page.get("cursor"), str | int))
+        and (page.get("cursor") is None or type(page.get("cursor")) in (str, int))
     )
     if not ok:
         raise SyncError(
             f"{client.base_url}/v1/changes answered a page without changes/cursor/more: "
             "is it a workbench core speaking protocol v1?"
         )
-    if page["cursor"] is not None:
-        page["cursor"] = str(page["cursor"])
-    if page["more"] and (not page["changes"] or page["cursor"] == before):
+    cursor = page["cursor"]
+    if cursor is None:
+        cursor = before  # an empty feed: nothing seen yet
+    elif len(cursor := str(cursor)) > _MAX_CURSOR_CHARS:
+        raise SyncError(f"{client.base_url}/v1/changes answered an absurd cursor")
+    page["cursor"] = cursor
+    if page["more"] and (not page["changes"] or cursor == before):
         raise SyncError(f"{client.base_url}/v1/changes said more=true but did not move on")
     return page
+
+
+def _utc_now() -> str:
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
