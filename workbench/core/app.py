@@ -2,10 +2,12 @@
 
 Endpoints (JSON, UTF-8; documented in docs/protocol.md):
 
-- ``GET /v1/health`` → ``{"status": "ok", "version", "protocol": 1, "cursor"}``
+- ``GET /v1/health`` → ``{"status": "ok", "version", "protocol": 1, "cursor", "store_id"}``
 - ``GET /v1/changes?cursor=C&limit=N`` → ``{"changes": [...], "cursor", "more"}``
-- ``GET /v1/stats`` → ``{"entities": {entity: count}, "cursor"}``
-- ``GET /v1/openapi.json`` → the OpenAPI document of the above
+- ``GET /v1/stats`` → ``{"entities", "cursor", "min_cursor", "store_id", "actions"}``
+- ``POST /v1/actions`` → an agent action, exactly once per ``Idempotency-Key``
+- ``GET /v1/events`` → server-sent events (``change`` when the feed head moves)
+- ``GET /v1/openapi.json`` → the OpenAPI document of all of the above
 
 SQLite work runs in the thread pool (one connection per thread), so a long page never stalls
 the event loop. A page of the feed is written by splicing each record's stored JSON text into
@@ -16,7 +18,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from datetime import date
+from datetime import UTC, date, datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -24,11 +26,22 @@ import orjson
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from workbench.core.action_route import actions_endpoint
+from workbench.core.auth import BearerAuth, Identity
 from workbench.core.demo import DEFAULT_AS_OF, DEFAULT_BORROWERS, DEFAULT_SEED
+from workbench.core.events import (
+    HEARTBEAT_S,
+    POLL_S,
+    RING_SIZE,
+    EventHub,
+    EventStreamResponse,
+    parse_last_event_id,
+)
 from workbench.core.openapi import openapi_document
 from workbench.core.portfolio import Progress, open_portfolio
 from workbench.core.storage import CoreStore
@@ -37,6 +50,8 @@ PROTOCOL = 1
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
 _MAX_CURSOR_DIGITS = 18  # keeps a cursor inside SQLite's signed 64-bit integers
+STORE_ID_HEADER = "Workbench-Store-Id"
+Clock = Callable[[], datetime]
 
 
 def _version() -> str:
@@ -47,15 +62,16 @@ def _version() -> str:
 
 
 class BadRequest(Exception):
-    def __init__(self, code: str, message: str) -> None:
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.status = status
 
 
-def error(status: int, code: str, message: str) -> JSONResponse:
+def error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
     """The one shape of an error answer: ``{"error": code, "message": text}``."""
-    return JSONResponse({"error": code, "message": message}, status_code=status)
+    return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
 def parse_cursor(raw: str | None) -> int:
@@ -80,18 +96,36 @@ def parse_limit(raw: str | None) -> int:
     return min(int(raw), MAX_LIMIT)
 
 
-def render_page(store: CoreStore, cursor: int, limit: int) -> bytes | None:
-    """The JSON body of one feed page, or None when ``cursor`` is ahead of this core's head."""
-    if cursor and cursor > store.head():
-        return None
-    rows, next_cursor, more = store.changes_raw(cursor, limit)
+def render_page(store: CoreStore, cursor: int, limit: int) -> bytes:
+    """The JSON body of one feed page; raises ``BadRequest`` (410) for a cursor it cannot serve.
+
+    The bounds and the page are read in one transaction, so a compaction running at the same
+    time cannot remove a tombstone between the check and the read.
+    """
+    with store.read():
+        head, horizon = store.head(), store.min_cursor()
+        if cursor > head:
+            raise BadRequest(
+                "cursor_unknown",
+                f"cursor {cursor} is ahead of this core's feed (head {head}); "
+                "sync again from the start",
+                410,
+            )
+        if 0 < cursor < horizon:
+            raise BadRequest(
+                "cursor_gone",
+                f"cursor {cursor} is older than this core's compaction horizon ({horizon}): "
+                "deletions before it are forgotten; sync again from the start",
+                410,
+            )
+        rows, next_cursor, more = store.changes_raw(cursor, limit)
     parts = []
     for seq, entity, id_, deleted, data in rows:
-        head = f'{{"seq":{seq},"entity":{_quote(entity)},'
+        head_text = f'{{"seq":{seq},"entity":{_quote(entity)},'
         if deleted:
-            parts.append(f'{head}"op":"delete","id":{_quote(id_)},"data":null}}')
+            parts.append(f'{head_text}"op":"delete","id":{_quote(id_)},"data":null}}')
         else:
-            parts.append(f'{head}"op":"upsert","id":{_quote(id_)},"data":{data}}}')
+            parts.append(f'{head_text}"op":"upsert","id":{_quote(id_)},"data":{data}}}')
     tail = f'],"cursor":"{next_cursor}","more":{"true" if more else "false"}}}'
     return ('{"changes":[' + ",".join(parts) + tail).encode()
 
@@ -107,43 +141,67 @@ def create_app(
     seed: int = DEFAULT_SEED,
     as_of: date = DEFAULT_AS_OF,
     progress: Progress | None = None,
+    **options,
 ) -> Starlette:
     """The core app over the store at ``store_path``, generating the demo portfolio if needed.
 
     Raises ``PortfolioMismatch`` when the file holds a portfolio of other parameters.
-    ``app.state.store`` is the open ``CoreStore`` (tests inject records through it).
+    ``app.state.store`` is the open ``CoreStore`` (tests inject records through it);
+    ``options`` go to ``build_app`` (tokens, clock, heartbeat_s, ring_size, poll_s).
     """
     store = open_portfolio(store_path, borrowers, seed, as_of, progress=progress)
-    return build_app(store)
+    return build_app(store, **options)
 
 
-def build_app(store: CoreStore) -> Starlette:
-    """The protocol v1 app over an already open store."""
+def build_app(
+    store: CoreStore,
+    *,
+    tokens: dict[str, Identity] | None = None,
+    clock: Clock | None = None,
+    heartbeat_s: float = HEARTBEAT_S,
+    ring_size: int = RING_SIZE,
+    poll_s: float = POLL_S,
+) -> Starlette:
+    """The protocol v1 app over an already open store.
+
+    ``tokens`` (from ``auth.load_tokens``) turns bearer tokens on; without it every caller is
+    the demo agent A001. ``clock`` is the core's "now" (escalation snapshots, key ages);
+    ``heartbeat_s``, ``ring_size`` and ``poll_s`` tune ``/v1/events`` (tests shorten them).
+    ``app.state.events`` is the ``EventHub``: ``close()`` it to end every open stream.
+    """
     app_version = _version()
+    now = clock or (lambda: datetime.now(UTC))
+    store_id = store.store_id()
+    hub = EventHub(store.head, ring_size=ring_size, heartbeat_s=heartbeat_s, poll_s=poll_s)
+    store.add_listener(hub.on_head)
 
     async def health(request: Request) -> Response:
         head = await run_in_threadpool(store.head)
         return JSONResponse(
-            {"status": "ok", "version": app_version, "protocol": PROTOCOL, "cursor": str(head)}
+            {
+                "status": "ok",
+                "version": app_version,
+                "protocol": PROTOCOL,
+                "cursor": str(head),
+                "store_id": store_id,
+            }
         )
 
     async def changes(request: Request) -> Response:
         try:
             cursor = parse_cursor(request.query_params.get("cursor"))
             limit = parse_limit(request.query_params.get("limit"))
+            body = await run_in_threadpool(render_page, store, cursor, limit)
         except BadRequest as exc:
-            return error(400, exc.code, exc.message)
-        body = await run_in_threadpool(render_page, store, cursor, limit)
-        if body is None:
-            return error(
-                410,
-                "cursor_unknown",
-                f"cursor {cursor} is ahead of this core's feed; sync again from the start",
-            )
-        return Response(body, media_type="application/json")
+            return error(exc.status, exc.code, exc.message, **{STORE_ID_HEADER: store_id})
+        return Response(body, media_type="application/json", headers={STORE_ID_HEADER: store_id})
 
     async def stats(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(store.stats))
+
+    async def events(request: Request) -> Response:
+        last = parse_last_event_id(request.headers.get("last-event-id"))
+        return EventStreamResponse(hub.stream(last))
 
     document = openapi_document(app_version)
 
@@ -153,6 +211,7 @@ def build_app(store: CoreStore) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
+        hub.close()
         store.close()
 
     app = Starlette(
@@ -160,12 +219,16 @@ def build_app(store: CoreStore) -> Starlette:
             Route("/v1/health", health, methods=["GET"]),
             Route("/v1/changes", changes, methods=["GET"]),
             Route("/v1/stats", stats, methods=["GET"]),
+            Route("/v1/actions", actions_endpoint(store, now), methods=["POST"]),
+            Route("/v1/events", events, methods=["GET"]),
             Route("/v1/openapi.json", openapi, methods=["GET"]),
         ],
-        exception_handlers={HTTPException: _http_error},
+        middleware=[Middleware(BearerAuth, tokens=tokens)],
+        exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
     )
     app.state.store = store
+    app.state.events = hub
     return app
 
 
@@ -177,3 +240,7 @@ async def _http_error(request: Request, exc: Exception) -> Response:
     }
     code, message = codes.get(status, lambda: ("http_error", str(getattr(exc, "detail", ""))))()
     return error(status, code, message)
+
+
+async def _server_error(request: Request, exc: Exception) -> Response:
+    return error(500, "internal", "the core failed to answer this request; try again later")

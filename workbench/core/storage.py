@@ -9,6 +9,12 @@ so reading a page of the feed is a range scan; live counts per entity are kept b
 
 The same layout works on PostgreSQL (a sequence for ``seq``, a unique key on ``(entity, id)``).
 
+Beside the records the file keeps the core's own tables: ``idempotency`` (one row per
+``Idempotency-Key`` of ``POST /v1/actions``), ``audits`` (PII reveals; never in the feed) and
+``action_counts``. ``meta`` holds ``store_id`` (a random id made with the file, so clients can
+tell a rebuilt store whose cursors restart from 1) and ``min_cursor`` (the compaction horizon:
+tombstones at or below it may be gone, so a client cursor below it is answered 410).
+
 Example::
 
     store = CoreStore.open("core.db")
@@ -22,43 +28,18 @@ import json
 import os
 import sqlite3
 import threading
+import uuid
 from collections import Counter
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from itertools import islice
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from workbench.core.schema import SCHEMA, UPSERT
 from workbench.domain.models import ENTITIES
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS records (
-    seq INTEGER PRIMARY KEY,
-    entity TEXT NOT NULL,
-    id TEXT NOT NULL,
-    deleted INTEGER NOT NULL DEFAULT 0,
-    data TEXT
-);
-CREATE UNIQUE INDEX IF NOT EXISTS records_key ON records (entity, id);
-CREATE TABLE IF NOT EXISTS counts (entity TEXT PRIMARY KEY, live INTEGER NOT NULL);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-CREATE TRIGGER IF NOT EXISTS records_count_insert AFTER INSERT ON records
-WHEN NEW.deleted = 0 BEGIN
-    INSERT INTO counts (entity, live) VALUES (NEW.entity, 1)
-    ON CONFLICT (entity) DO UPDATE SET live = live + 1;
-END;
-CREATE TRIGGER IF NOT EXISTS records_count_update AFTER UPDATE OF deleted ON records
-WHEN OLD.deleted != NEW.deleted BEGIN
-    INSERT INTO counts (entity, live) VALUES (NEW.entity, 1 - 2 * NEW.deleted)
-    ON CONFLICT (entity) DO UPDATE SET live = live + excluded.live;
-END;
-"""
-
-_UPSERT = """
-INSERT INTO records (seq, entity, id, deleted, data) VALUES (?, ?, ?, 0, ?)
-ON CONFLICT (entity, id) DO UPDATE SET seq = excluded.seq, deleted = 0, data = excluded.data
-"""
 
 
 def encode_data(data: dict[str, Any]) -> str:
@@ -82,6 +63,7 @@ class CoreStore:
         self._write_lock = threading.Lock()
         self._all: list[sqlite3.Connection] = []
         self._all_lock = threading.Lock()
+        self._listeners: list[Callable[[int], None]] = []
 
     @classmethod
     def open(cls, path: str | Path) -> CoreStore:
@@ -92,7 +74,25 @@ class CoreStore:
             os.close(os.open(store.path, os.O_CREAT | os.O_WRONLY, 0o600))
         conn = store._conn()
         conn.executescript(SCHEMA)
+        conn.execute(
+            "INSERT OR IGNORE INTO meta (key, value) VALUES ('store_id', ?)",
+            (_encode(uuid.uuid4().hex),),
+        )
         return store
+
+    def add_listener(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(head)`` after every committed write that moved the feed head.
+
+        It runs in the writing thread, after the commit: it must be quick and thread-safe.
+        """
+        self._listeners.append(listener)
+
+    def _moved(self, head: int) -> None:
+        for listener in list(self._listeners):
+            try:
+                listener(head)
+            except Exception:  # a listener never undoes or fails a committed write
+                continue
 
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
@@ -123,17 +123,8 @@ class CoreStore:
 
         ``store.upsert("borrower", "B000001", {"id": "B000001", "name": "张伟", ...})``
         """
-        with self._write_lock:
-            conn = self._conn()
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                seq = _head(conn) + 1
-                conn.execute(_UPSERT, (seq, entity, id, _encode(data)))
-                conn.execute("COMMIT")
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-        return seq
+        with self.write() as w:
+            return w.upsert(entity, id, data)
 
     def upsert_many(
         self, records: Iterable[tuple[str, str, dict[str, Any]]], *, batch: int = 20_000
@@ -155,12 +146,13 @@ class CoreStore:
                 try:
                     head = _head(conn)
                     rows = [(head + n, e, i, d) for n, (e, i, d) in enumerate(chunk, 1)]
-                    conn.executemany(_UPSERT, rows)
+                    conn.executemany(UPSERT, rows)
                     conn.execute("COMMIT")
                 except BaseException:
                     conn.execute("ROLLBACK")
                     raise
                 total += len(chunk)
+                self._moved(head + len(chunk))
         return total
 
     def bulk_load(self, records: Iterable[tuple[str, str, str]], *, batch: int = 50_000) -> int:
@@ -177,6 +169,7 @@ class CoreStore:
                 "DROP TRIGGER IF EXISTS records_count_insert;"
                 "DROP TRIGGER IF EXISTS records_count_update;"
                 "DROP INDEX IF EXISTS records_key;"
+                "DROP INDEX IF EXISTS records_promise_borrower;"
             )
             counts: Counter[str] = Counter()
             seq = 0
@@ -195,25 +188,58 @@ class CoreStore:
             conn.executemany("INSERT INTO counts (entity, live) VALUES (?, ?)", counts.items())
             conn.execute("COMMIT")
             conn.executescript(SCHEMA)
+        if seq:
+            self._moved(seq)
         return seq
 
     def delete(self, entity: str, id: str) -> int | None:
         """Mark a record deleted (a tombstone in the feed); returns its ``seq``, None if absent."""
+        with self.write() as w:
+            return w.delete(entity, id)
+
+    @contextmanager
+    def write(self) -> Iterator[Writer]:
+        """One write transaction (``BEGIN IMMEDIATE``) over records and the core's tables.
+
+        Everything done through the yielded ``Writer`` commits together, or not at all when the
+        block raises. ``with store.write() as w: seq = w.upsert("note", ...)``
+        """
         with self._write_lock:
             conn = self._conn()
             conn.execute("BEGIN IMMEDIATE")
+            writer = Writer(conn)
             try:
-                seq = _head(conn) + 1
-                cur = conn.execute(
-                    "UPDATE records SET seq = ?, deleted = 1, data = NULL"
-                    " WHERE entity = ? AND id = ? AND deleted = 0",
-                    (seq, entity, id),
-                )
+                yield writer
                 conn.execute("COMMIT")
             except BaseException:
                 conn.execute("ROLLBACK")
                 raise
-        return seq if cur.rowcount else None
+        if writer.moved:
+            self._moved(writer.head)
+
+    def compact(self, horizon: int | None = None) -> dict[str, int]:
+        """Raise the compaction horizon to ``horizon`` (default: the head) and drop tombstones.
+
+        Tombstones at or below the horizon are deleted, except the newest row of the feed (its
+        ``seq`` is the head, and the next write's ``seq`` follows it). The horizon never goes
+        down and never past the head. Returns ``{"min_cursor", "tombstones_removed"}``.
+        """
+        with self.write() as w:
+            head = w.head
+            current = _min_cursor(w.conn)
+            wanted = head if horizon is None else horizon
+            if wanted < 0 or wanted > head:
+                raise ValueError(f"the horizon must be between 0 and the head ({head}): {wanted}")
+            new = max(current, wanted)
+            removed = w.conn.execute(
+                "DELETE FROM records WHERE deleted = 1 AND seq <= ? AND seq < ?", (new, head)
+            ).rowcount
+            w.conn.execute(
+                "INSERT INTO meta (key, value) VALUES ('min_cursor', ?)"
+                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (_encode(new),),
+            )
+        return {"min_cursor": new, "tombstones_removed": removed}
 
     # -- reads ---------------------------------------------------------------------------
 
@@ -232,6 +258,24 @@ class CoreStore:
     def head(self) -> int:
         """The newest ``seq`` (0 for an empty store)."""
         return _head(self._conn())
+
+    @contextmanager
+    def read(self) -> Iterator[sqlite3.Connection]:
+        """One read transaction: every read of this thread inside sees the same snapshot."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            yield conn
+        finally:
+            conn.execute("COMMIT")
+
+    def min_cursor(self) -> int:
+        """The compaction horizon: a cursor below it (other than 0) is gone (410)."""
+        return _min_cursor(self._conn())
+
+    def store_id(self) -> str:
+        """The random identity of this store file, made when the file was created."""
+        return self.get_meta("store_id")
 
     def changes_raw(self, cursor: int, limit: int) -> tuple[list[tuple], int, bool]:
         """A page of the feed as ``(seq, entity, id, deleted, data_json)`` rows.
@@ -273,17 +317,21 @@ class CoreStore:
         yield from self._conn().execute(sql + " ORDER BY seq", args)
 
     def stats(self) -> dict[str, Any]:
-        """Live records per entity (every known entity, zero included) and the head cursor."""
-        conn = self._conn()
-        conn.execute("BEGIN")
-        try:
+        """Live records per entity (zeros included), the head cursor, horizon, store id, actions."""
+        with self.read() as conn:
             counts = dict(conn.execute("SELECT entity, live FROM counts").fetchall())
             head = _head(conn)
-        finally:
-            conn.execute("COMMIT")
+            actions = dict(conn.execute("SELECT type, applied FROM action_counts").fetchall())
+            horizon = _min_cursor(conn)
         entities = {name: counts.pop(name, 0) for name in ENTITIES}
         entities.update(sorted(counts.items()))
-        return {"entities": entities, "cursor": str(head)}
+        return {
+            "entities": entities,
+            "cursor": str(head),
+            "min_cursor": str(horizon),
+            "store_id": self.store_id(),
+            "actions": {"applied": sum(actions.values()), "by_type": dict(sorted(actions.items()))},
+        }
 
     # -- meta ----------------------------------------------------------------------------
 
@@ -307,5 +355,51 @@ class CoreStore:
         self.set_meta("generated", params)
 
 
+class Writer:
+    """Record writes inside one ``CoreStore.write()`` transaction; ``conn`` for other tables."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self.head = _head(conn)
+        self.moved = False
+
+    def upsert(self, entity: str, id: str, data: dict[str, Any]) -> int:
+        """Insert or replace one record; returns its new ``seq``."""
+        self.head += 1
+        self.conn.execute(UPSERT, (self.head, entity, id, _encode(data)))
+        self.moved = True
+        return self.head
+
+    def delete(self, entity: str, id: str) -> int | None:
+        """Tombstone a live record; returns its new ``seq``, None if there was none."""
+        cur = self.conn.execute(
+            "UPDATE records SET seq = ?, deleted = 1, data = NULL"
+            " WHERE entity = ? AND id = ? AND deleted = 0",
+            (self.head + 1, entity, id),
+        )
+        if not cur.rowcount:
+            return None
+        self.head += 1
+        self.moved = True
+        return self.head
+
+    def get(self, entity: str, id: str) -> dict[str, Any] | None:
+        """The current data of a live record, or None."""
+        row = self.conn.execute(
+            "SELECT data FROM records WHERE entity = ? AND id = ? AND deleted = 0", (entity, id)
+        ).fetchone()
+        return json.loads(row[0]) if row else None
+
+    def exists(self, entity: str, id: str) -> bool:
+        """Whether the key was ever used (a live record or a tombstone)."""
+        sql = "SELECT 1 FROM records WHERE entity = ? AND id = ?"
+        return self.conn.execute(sql, (entity, id)).fetchone() is not None
+
+
 def _head(conn: sqlite3.Connection) -> int:
     return conn.execute("SELECT coalesce(max(seq), 0) FROM records").fetchone()[0]
+
+
+def _min_cursor(conn: sqlite3.Connection) -> int:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'min_cursor'").fetchone()
+    return int(json.loads(row[0])) if row else 0
