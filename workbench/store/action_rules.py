@@ -7,6 +7,7 @@ Chinese first) that the command line prints as is. Checks read the cache but nev
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -16,7 +17,11 @@ from workbench.domain.money import format_fen, parse_yuan
 
 BUSINESS_ZONE = ZoneInfo("Asia/Shanghai")
 NOTE_MAX = 4000
-REASON_MAX = 2000
+REASON_MAX = 500
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\ud800-\udfff]")  # keeps \n and \t
+_LINE_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\ud800-\udfff]")
+_DIGITS = re.compile(r"[0-9]{5,20}")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,190}\.[^@\s]{1,60}")
 PROMISE_HORIZON_DAYS = 30
 CALLBACK_HORIZON_DAYS = 90
 PROMISE_MARGIN_FEN = 10_000  # ¥100 above the payoff, or 10 % of it when that is more
@@ -43,11 +48,21 @@ def business_today(now: datetime) -> date:
     return now.astimezone(BUSINESS_ZONE).date()
 
 
-def text(field: str, value: Any, *, limit: int, what_zh: str, what_en: str) -> str:
-    """A person's text: not blank, at most ``limit`` characters; kept exactly as typed."""
+def text(
+    field: str, value: Any, *, limit: int, what_zh: str, what_en: str, multiline: bool = False
+) -> str:
+    """A person's text: not blank, at most ``limit`` characters, no control characters (line
+    breaks and tabs only where ``multiline``); kept exactly as typed."""
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(
             field, f"{field}.empty", f"{what_zh}不能为空 / the {what_en} must not be empty"
+        )
+    if (_CONTROL if multiline else _LINE_CONTROL).search(value):
+        raise ValidationError(
+            field,
+            f"{field}.control",
+            f"{what_zh}含有控制字符 / the {what_en} holds a control character"
+            + ("" if multiline else " or a line break"),
         )
     if len(value) > limit:
         raise ValidationError(
@@ -70,6 +85,28 @@ def one_of(field: str, value: Any, allowed: tuple[str, ...], *, what: str) -> st
             f"未知的{what} {str(value)[:40]!r}，可选：{', '.join(allowed)} / unknown {field} "
             f"{str(value)[:40]!r}; choose one of {', '.join(allowed)}",
             allowed=allowed,
+        )
+    return value
+
+
+def phone_number(field: str, value: Any) -> str:
+    """Digits only, 5 to 20 of them (a mainland mobile, or a landline with its area code)."""
+    if not isinstance(value, str) or not _DIGITS.fullmatch(value):
+        raise ValidationError(
+            field,
+            f"{field}.invalid",
+            "号码须为 5–20 位数字 / the number must be 5 to 20 digits",
+        )
+    return value
+
+
+def recipient(channel: str, value: Any) -> str:
+    """An SMS goes to a phone number, an e-mail to an address."""
+    if channel == "sms":
+        return phone_number("to", value)
+    if not isinstance(value, str) or not _EMAIL.fullmatch(value) or len(value) > 254:
+        raise ValidationError(
+            "to", "to.invalid", "邮箱地址不对 / not an e-mail address (name@example.com)"
         )
     return value
 

@@ -49,7 +49,7 @@ __all__ = [
 ]
 
 PRIORITIES = ("low", "normal", "high", "urgent")
-SLA_ESTIMATE = {"urgent": 4, "high": 24, "normal": 72, "low": 120}  # hours; the core decides
+SLA_ESTIMATE = {"urgent": 4, "high": 8, "normal": 24, "low": 72}  # hours; the core decides
 DEPARTMENTS = tuple(d.value for d in Department)
 CALLBACK_REASONS = tuple(r.value for r in CallbackReason)
 REVEAL_FIELDS = ("id_no", "phone", "debit_card")
@@ -82,7 +82,7 @@ def add_note(
 ) -> Action:
     """A free-text note on a borrower (an interaction of channel ``note``)."""
     _borrower(conn, borrower_id)
-    rules.text("text", text, limit=rules.NOTE_MAX, what_zh="备注", what_en="note")
+    rules.text("text", text, limit=rules.NOTE_MAX, what_zh="备注", what_en="note", multiline=True)
     if loan_id is not None:
         _loan(conn, loan_id, borrower_id, open_only=False)
     payload = {"text": text} | ({"loan_id": loan_id} if loan_id else {})
@@ -106,7 +106,9 @@ def record_disposition(
     rules.text("code", code, limit=64, what_zh="处理结果", what_en="disposition code")
     rules.one_of("channel", channel, ("call_in", "call_out"), what="渠道")
     if notes:
-        rules.text("notes", notes, limit=rules.NOTE_MAX, what_zh="备注", what_en="notes")
+        rules.text(
+            "notes", notes, limit=rules.NOTE_MAX, what_zh="备注", what_en="notes", multiline=True
+        )
     if not isinstance(duration_s, int) or not 0 <= duration_s <= 86_400:
         raise ValidationError(
             "duration_s", "duration_s.invalid", "通话时长不对 / the call duration is not valid"
@@ -133,8 +135,10 @@ def send_message(
     _borrower(conn, borrower_id)
     rules.one_of("channel", channel, ("sms", "email"), what="渠道")
     rules.text("template", template, limit=64, what_zh="模板", what_en="template")
-    rules.text("body", body, limit=rules.NOTE_MAX, what_zh="内容", what_en="message")
-    rules.text("to", to, limit=200, what_zh="收件人", what_en="recipient")
+    rules.text(
+        "body", body, limit=rules.NOTE_MAX, what_zh="内容", what_en="message", multiline=True
+    )
+    rules.recipient(channel, to)
     payload = {"channel": channel, "template": template, "body": body, "to": to}
     return _take(
         conn, "message", borrower_id, payload, agent_id, now, "interaction", _message_record
@@ -180,6 +184,7 @@ def schedule_callback(
             "number.missing",
             "借款人没有可回呼的号码 / the borrower has no callable number",
         )
+    rules.phone_number("number", number)
     if priority is not None and (not isinstance(priority, int) or not 1 <= priority <= 5):
         raise ValidationError("priority", "priority.invalid", "优先级须为 1–5 / priority is 1–5")
     payload: dict[str, Any] = {"number": number, "due_at": iso(due), "reason": reason}
@@ -215,7 +220,9 @@ def escalate(
     now = _now(now)
     _borrower(conn, borrower_id)
     rules.one_of("department", department, DEPARTMENTS, what="部门")
-    rules.text("reason", reason, limit=rules.REASON_MAX, what_zh="原因", what_en="reason")
+    rules.text(
+        "reason", reason, limit=rules.REASON_MAX, what_zh="原因", what_en="reason", multiline=True
+    )
     rules.one_of("priority", priority, PRIORITIES, what="优先级")
     snapshot: dict[str, Any] = {}
     if loan_id is not None:

@@ -161,7 +161,11 @@ def parse_json(content: bytes) -> Any:
     try:
         return orjson.loads(content)
     except orjson.JSONDecodeError:
-        return json.loads(content)  # big integers, NaN; raises ValueError for garbage
+        pass
+    try:
+        return json.loads(content)  # big integers, NaN; ValueError for garbage
+    except RecursionError:
+        raise ValueError("JSON nested too deeply") from None
 
 
 def token_rejected_message(client: httpx.AsyncClient) -> str:
