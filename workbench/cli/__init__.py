@@ -19,6 +19,8 @@ from workbench.cli.lazy import LazyGroup
         "lookup": "workbench.cli.read_cmds:lookup",
         "show": "workbench.cli.read_cmds:show",
         "cache": "workbench.cli.read_cmds:cache",
+        "act": "workbench.cli.act_cmds:act",
+        "outbox": "workbench.cli.act_cmds:outbox",
     },
 )
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Cache file (WORKBENCH_DB).")
