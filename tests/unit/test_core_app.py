@@ -152,7 +152,8 @@ def test_cli_generate_builds_the_store_and_reports_counts(tmp_path):
 async def test_the_openapi_document_describes_every_entity_field(client):
     document = (await client.get("/v1/openapi.json")).json()
     schemas = document["components"]["schemas"]
-    assert set(document["paths"]) == {"/v1/health", "/v1/changes", "/v1/stats"}
+    assert set(document["paths"]) == {"/v1/health", "/v1/changes", "/v1/stats", "/v1/actions",
+                                      "/v1/events", "/v1/openapi.json"}  # fmt: skip
     borrower = schemas["Borrower"]["properties"]
     assert borrower["phones"] == {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}}
     assert schemas["Interaction"]["properties"]["agent_id"]["anyOf"][1] == {"type": "null"}
@@ -160,3 +161,23 @@ async def test_the_openapi_document_describes_every_entity_field(client):
     for change in changes:
         cls = change["entity"].capitalize()
         assert set(change["data"]) == set(schemas[cls]["required"]), cls
+
+
+async def test_the_openapi_document_covers_every_route_and_its_error_answers(app, client):
+    document = (await client.get("/v1/openapi.json")).json()
+    served = {(route.path, method.lower()) for route in app.routes for method in route.methods}
+    documented = {(path, method) for path, ops in document["paths"].items() for method in ops}
+    assert documented == served - {(path, "head") for path, _ in served}
+    actions = document["paths"]["/v1/actions"]["post"]
+    assert set(actions["responses"]) == {"200", "201", "400", "401", "403", "409", "422"}
+    assert actions["parameters"][0]["name"] == "Idempotency-Key"
+    events = document["paths"]["/v1/events"]["get"]
+    assert "text/event-stream" in events["responses"]["200"]["content"]
+    assert set(document["paths"]["/v1/changes"]["get"]["responses"]) >= {"400", "401", "410"}
+    schemas = document["components"]["schemas"]
+    union = {ref["$ref"].rsplit("/", 1)[1] for ref in schemas["Action"]["oneOf"]}
+    assert union == {"NoteAction", "DispositionAction", "PromiseAction", "CallbackAction",
+                     "EscalationAction", "MessageAction", "RevealAuditAction"}  # fmt: skip
+    promise = schemas["PromiseAction"]["properties"]["payload"]
+    assert promise["required"] == ["loan_id", "amount", "promised_date"]
+    assert promise["properties"]["amount"]["minimum"] == 1

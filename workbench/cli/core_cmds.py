@@ -1,4 +1,4 @@
-"""``workbench core …``: run the reference core service, or build its demo store."""
+"""``workbench core …``: run the reference core service, build its demo store, compact it."""
 
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ from pathlib import Path
 
 import click
 
+from workbench import config
 from workbench.config import data_dir
 from workbench.core.demo import DEFAULT_AS_OF, DEFAULT_BORROWERS, DEFAULT_SEED
 
@@ -63,31 +64,92 @@ def core() -> None:
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=click.IntRange(0, 65535), default=8765, show_default=True)
 @click.option("--log-level", default="warning", show_default=True)
+@click.option(
+    "--token-file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML or JSON file mapping bearer tokens to {agent_id, role}; without it every "
+    "caller is the demo agent A001.",
+)
 @_portfolio_options
 def serve(
     host: str,
     port: int,
     log_level: str,
+    token_file: Path | None,
     borrowers: int,
     seed: int,
     as_of: datetime,
     store_path: Path | None,
 ) -> None:
     """Serve protocol v1 over HTTP with uvicorn, generating the demo portfolio on first run."""
-    import uvicorn
-
     from workbench.core.app import create_app
+    from workbench.core.auth import TokenFileError, load_tokens
     from workbench.core.portfolio import PortfolioMismatch
+    from workbench.core.server import serve as run_server
 
+    tokens = None
+    if token_file is not None:
+        try:
+            tokens = load_tokens(token_file)
+        except TokenFileError as exc:
+            raise click.ClickException(str(exc)) from None
     day = as_of.date()
     path = store_path or default_store_path(borrowers, seed, day)
     try:
-        app = create_app(path, borrowers=borrowers, seed=seed, as_of=day, progress=_Progress())
+        app = create_app(
+            path,
+            borrowers=borrowers,
+            seed=seed,
+            as_of=day,
+            progress=_Progress(),
+            tokens=tokens,
+            clock=config.now,
+        )
     except PortfolioMismatch as exc:
         raise click.ClickException(str(exc)) from None
-    click.echo(f"workbench core: http://{host}:{port}  (store {path})")
+    auth = f"{len(tokens)} tokens" if tokens else "no tokens: every caller is agent A001"
+    click.echo(f"workbench core: http://{host}:{port}  (store {path}; {auth})")
     sys.stdout.flush()
-    uvicorn.run(app, host=host, port=port, log_level=log_level)
+    run_server(app, host, port, log_level=log_level)
+
+
+@core.command()
+@click.option(
+    "--store",
+    "store_path",
+    required=True,
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="The core's store file.",
+)
+@click.option(
+    "--to",
+    "horizon",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Raise the compaction horizon to this cursor (default: the head).",
+)
+@click.option(
+    "--keep-days",
+    type=click.IntRange(min=30),
+    default=30,
+    show_default=True,
+    help="Forget idempotency keys older than this many days.",
+)
+def compact(store_path: Path, horizon: int | None, keep_days: int) -> None:
+    """Drop old tombstones and idempotency keys; clients behind the horizon resync (410)."""
+    from workbench.core.idempotency import purge
+    from workbench.core.storage import CoreStore
+
+    store = CoreStore.open(store_path)
+    try:
+        result = store.compact(horizon)
+        result["keys_forgotten"] = purge(store, config.now(), keep_days)
+        result["cursor"] = store.head()
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    finally:
+        store.close()
+    click.echo(json.dumps({"store": str(store_path), **result}, indent=2))
 
 
 @core.command()

@@ -39,12 +39,13 @@ def actions_endpoint(
     """The endpoint function over ``store`` with the core's clock ``now``."""
     purged = [float("-inf")]  # monotonic time of the last purge of old keys
 
-    def submit(key: str, body: object, action) -> idempotency.Outcome:
+    def reserve(key: str, body: object, action) -> tuple[datetime, idempotency.Outcome | str]:
         moment = now()
         if time.monotonic() - purged[0] >= PURGE_EVERY_S:
             purged[0] = time.monotonic()
             idempotency.purge(store, moment)
-        return idempotency.submit(store, key, body, action, moment)
+        digest = idempotency.payload_hash(body)
+        return moment, idempotency.reserve(store, key, action.agent_id, digest, moment)
 
     async def actions(request: Request) -> Response:
         key = request.headers.get("idempotency-key")
@@ -69,7 +70,15 @@ def actions_endpoint(
             action = parse_action(body)
         except InvalidAction as exc:
             return _error(422, "invalid_action", str(exc))
-        outcome = await run_in_threadpool(submit, key, body, action)
+        # Two trips to the thread pool: other requests run between reserving the key and
+        # applying the action, and see it in progress (409) meanwhile.
+        moment, reserved = await run_in_threadpool(reserve, key, body, action)
+        if isinstance(reserved, idempotency.Outcome):
+            outcome = reserved
+        else:
+            outcome = await run_in_threadpool(
+                idempotency.apply, store, key, reserved, action, moment
+            )
         headers = {"Idempotent-Replayed": "true"} if outcome.replayed else None
         return JSONResponse(outcome.body, status_code=outcome.status, headers=headers)
 

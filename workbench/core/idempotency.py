@@ -142,14 +142,6 @@ def release(store: CoreStore, key: str, owner: str) -> None:
         pass  # it goes stale and is taken over
 
 
-def submit(store: CoreStore, key: str, body: Any, action: Action, now: datetime) -> Outcome:
-    """Both steps for one request (blocking; run it in a worker thread)."""
-    reserved = reserve(store, key, action.agent_id, payload_hash(body), now)
-    if isinstance(reserved, Outcome):
-        return reserved
-    return apply(store, key, reserved, action, now)
-
-
 def purge(store: CoreStore, now: datetime, keep_days: int = KEEP_DAYS) -> int:
     """Forget keys created more than ``keep_days`` ago; returns how many."""
     cutoff = format_time(now - timedelta(days=keep_days))

@@ -1,7 +1,8 @@
 """The OpenAPI document of protocol v1, served at ``/v1/openapi.json``.
 
 Entity schemas are derived from the dataclasses of ``workbench.domain.models`` (the contract),
-so the document cannot drift from what the feed carries.
+and action schemas from the table ``workbench.core.actions`` validates with, so the document
+cannot drift from what the feed carries or what ``POST /v1/actions`` accepts.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ import dataclasses
 import re
 from typing import Any
 
+from workbench.core.actions import ACTION_TYPES, ENVELOPE, PAYLOADS, Field
 from workbench.domain import models
 from workbench.domain.models import ENTITIES
 
@@ -70,22 +72,34 @@ def _schemas() -> dict[str, Any]:
             "more": {"type": "boolean"},
         },
     }
+    counts = {"type": "object", "additionalProperties": {"type": "integer"}}
     schemas["Stats"] = {
         "type": "object",
-        "required": ["entities", "cursor"],
+        "required": ["entities", "cursor", "min_cursor", "store_id", "actions"],
         "properties": {
-            "entities": {"type": "object", "additionalProperties": {"type": "integer"}},
+            "entities": counts,
             "cursor": {"type": "string"},
+            "min_cursor": {"type": "string", "description": "compaction horizon"},
+            "store_id": {"type": "string"},
+            "actions": {
+                "type": "object",
+                "required": ["applied", "by_type"],
+                "properties": {"applied": {"type": "integer"}, "by_type": counts},
+            },
         },
     }
     schemas["Health"] = {
         "type": "object",
-        "required": ["status", "version", "protocol", "cursor"],
+        "required": ["status", "version", "protocol", "cursor", "store_id"],
         "properties": {
             "status": {"type": "string"},
             "version": {"type": "string"},
             "protocol": {"type": "integer"},
             "cursor": {"type": "string"},
+            "store_id": {
+                "type": "string",
+                "description": "random id of the core's store; a new one means a new feed",
+            },
         },
     }
     schemas["Error"] = {
@@ -93,7 +107,69 @@ def _schemas() -> dict[str, Any]:
         "required": ["error", "message"],
         "properties": {"error": {"type": "string"}, "message": {"type": "string"}},
     }
+    schemas.update(_action_schemas())
     return schemas
+
+
+def _field_schema(field: Field) -> dict[str, Any]:
+    kinds: dict[str, dict[str, Any]] = {
+        "text": {"type": "string", "minLength": field.low, "maxLength": field.high},
+        "id": {"type": "string", "pattern": "^[A-Za-z0-9][A-Za-z0-9._:-]{0,99}$"},
+        "int": {"type": "integer", "minimum": field.low, "maximum": field.high},
+        "date": {"type": "string", "format": "date"},
+        "time": {"type": "string", "format": "date-time", "pattern": "Z$"},
+        "enum": {"type": "string", "enum": list(field.choices)},
+        "digits": {"type": "string", "pattern": "^[0-9]{5,20}$"},
+        "object": {"type": "object"},
+    }
+    schema = dict(kinds[field.kind])
+    if field.doc:
+        schema["description"] = field.doc
+    if not field.required:
+        schema = {
+            "anyOf": [schema, {"type": "null"}],
+            **({"description": field.doc} if field.doc else {}),
+        }
+    return schema
+
+
+def _object(spec: dict[str, Field]) -> dict[str, Any]:
+    return {
+        "type": "object",
+        "properties": {name: _field_schema(f) for name, f in spec.items()},
+        "required": [name for name, f in spec.items() if f.required],
+        "additionalProperties": False,
+    }
+
+
+def _action_schemas() -> dict[str, Any]:
+    """One schema per action type (envelope + its payload), their union, and the answer."""
+    out: dict[str, Any] = {}
+    for kind in ACTION_TYPES:
+        body = _object(ENVELOPE)
+        body["properties"]["type"] = {"const": kind}
+        body["properties"]["payload"] = _object(PAYLOADS[kind])
+        out[f"{_camel(kind)}Action"] = body
+    out["Action"] = {
+        "oneOf": [{"$ref": f"#/components/schemas/{_camel(k)}Action"} for k in ACTION_TYPES],
+        "discriminator": {"propertyName": "type"},
+    }
+    out["ActionResult"] = {
+        "type": "object",
+        "required": ["action_id", "status", "entity", "id", "seq"],
+        "properties": {
+            "action_id": {"type": "string", "description": "the Idempotency-Key"},
+            "status": {"const": "applied"},
+            "entity": {"type": "string", "enum": [*ENTITIES, "audit"]},
+            "id": {"type": "string"},
+            "seq": {"type": "integer", "description": "feed seq of the record written"},
+        },
+    }
+    return out
+
+
+def _camel(kind: str) -> str:
+    return "".join(part.capitalize() for part in kind.split("_"))
 
 
 def _answer(description: str, schema: str) -> dict[str, Any]:
@@ -101,9 +177,20 @@ def _answer(description: str, schema: str) -> dict[str, Any]:
     return {"description": description, "content": {"application/json": {"schema": ref}}}
 
 
-def openapi_document(version: str) -> dict[str, Any]:
-    """The OpenAPI 3.1 document of the endpoints this core serves."""
-    changes_params = [
+_UNAUTHORIZED = {
+    "description": "unauthorized: missing or unknown bearer token (only when the core has a "
+    "token file); carries WWW-Authenticate: Bearer",
+    "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+}
+
+
+def _secured(operation: dict[str, Any]) -> dict[str, Any]:
+    operation["responses"]["401"] = _UNAUTHORIZED
+    return operation
+
+
+def _changes() -> dict[str, Any]:
+    params = [
         {
             "name": "cursor",
             "in": "query",
@@ -117,22 +204,120 @@ def openapi_document(version: str) -> dict[str, Any]:
             "description": "changes per page; more than 5000 is served 5000 at a time",
         },
     ]
+    return _secured(
+        {
+            "summary": "A page of the change feed",
+            "parameters": params,
+            "responses": {
+                "200": _answer("a page of the change feed (header Workbench-Store-Id)", "Page"),
+                "400": _answer("bad_cursor or bad_limit", "Error"),
+                "410": _answer(
+                    "cursor_gone (older than the compaction horizon) or cursor_unknown "
+                    "(ahead of the head): sync again from the start",
+                    "Error",
+                ),
+            },
+        }
+    )
+
+
+def _actions() -> dict[str, Any]:
+    key = {
+        "name": "Idempotency-Key",
+        "in": "header",
+        "required": True,
+        "schema": {"type": "string", "pattern": "^[\\x21-\\x7e]{1,255}$"},
+        "description": "a new UUID4 per action, the same on every retry of it",
+    }
+    replayed = {
+        "Idempotent-Replayed": {
+            "schema": {"type": "string", "const": "true"},
+            "description": "present when the answer is the stored first response",
+        }
+    }
+    first = _answer("applied now", "ActionResult")
+    replay = _answer("applied earlier: the first response again", "ActionResult")
+    replay["headers"] = replayed
+    return _secured(
+        {
+            "summary": "Apply an agent action exactly once per Idempotency-Key",
+            "parameters": [key],
+            "requestBody": {
+                "required": True,
+                "content": {
+                    "application/json": {"schema": {"$ref": "#/components/schemas/Action"}}
+                },
+            },
+            "responses": {
+                "201": first,
+                "200": replay,
+                "400": _answer("missing_idempotency_key or bad_idempotency_key", "Error"),
+                "403": _answer("forbidden: agent_id is not the token's agent", "Error"),
+                "409": _answer("in_progress: the key is being applied; retry", "Error"),
+                "422": _answer(
+                    "invalid_action (do not retry as is) or idempotency_mismatch (the key was "
+                    "used with another body)",
+                    "Error",
+                ),
+            },
+        }
+    )
+
+
+def _events() -> dict[str, Any]:
+    stream = {
+        "description": "server-sent events: `change` (data {cursor}) when the feed head moves, "
+        "`heartbeat` (data {cursor}) every 15 s when idle, `reset` when Last-Event-ID is no "
+        "longer known (pull, then follow); every event has an increasing integer id",
+        "content": {"text/event-stream": {"schema": {"type": "string"}}},
+    }
+    last = {
+        "name": "Last-Event-ID",
+        "in": "header",
+        "schema": {"type": "string", "pattern": "^[0-9]+$"},
+        "description": "the id of the last event received, to resume after it",
+    }
+    return _secured({"summary": "Live events", "parameters": [last], "responses": {"200": stream}})
+
+
+def openapi_document(version: str) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of the endpoints this core serves."""
+    public: list[dict[str, list[str]]] = []
     return {
         "openapi": "3.1.0",
         "info": {"title": "Workbench core, sync protocol v1", "version": version},
+        "security": [{"bearer": []}],
         "paths": {
-            "/v1/health": {"get": {"responses": {"200": _answer("alive", "Health")}}},
-            "/v1/changes": {
+            "/v1/health": {
+                "get": {"security": public, "responses": {"200": _answer("alive", "Health")}}
+            },
+            "/v1/changes": {"get": _changes()},
+            "/v1/stats": {
+                "get": _secured({"responses": {"200": _answer("counts per entity", "Stats")}})
+            },
+            "/v1/actions": {"post": _actions()},
+            "/v1/events": {"get": _events()},
+            "/v1/openapi.json": {
                 "get": {
-                    "parameters": changes_params,
+                    "security": public,
                     "responses": {
-                        "200": _answer("a page of the change feed", "Page"),
-                        "400": _answer("bad_cursor or bad_limit", "Error"),
-                        "410": _answer("cursor_unknown: resync from the start", "Error"),
+                        "200": {
+                            "description": "this document",
+                            "content": {"application/json": {"schema": {"type": "object"}}},
+                        }
                     },
                 }
             },
-            "/v1/stats": {"get": {"responses": {"200": _answer("counts per entity", "Stats")}}},
         },
-        "components": {"schemas": _schemas()},
+        "components": {
+            "schemas": _schemas(),
+            "securitySchemes": {
+                "bearer": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "required when the core runs with a token file; without "
+                    "one every caller is agent A001 (role agent)",
+                }
+            },
+        },
     }
