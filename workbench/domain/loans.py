@@ -1,6 +1,7 @@
 """Loan math: repayment schedules, days past due, buckets and payoff quotes. Pure functions.
 
-All money is ``int`` fen and all arithmetic is exact (``fractions.Fraction``); a value is rounded
+All money is ``int`` fen and all arithmetic is exact: rational amounts are kept as integer
+numerator/denominator pairs (``fractions.Fraction`` at the public edges), and a value is rounded
 to the fen only where stated, always half-up (``0.5`` fen → ``1`` fen).
 
 Schedules
@@ -71,16 +72,30 @@ class PayoffQuote:
     total: int
 
 
+_RATE_DENOMINATOR = 10000 * 12  # monthly rate = annual_rate_bp / _RATE_DENOMINATOR
+
+
 def round_half_up(value: Fraction | int) -> int:
     """Round an exact amount to the nearest fen, halves away from zero: ``Fraction(5, 2)`` → 3."""
+    if type(value) is int:
+        return value
     value = Fraction(value)
-    magnitude = (abs(value.numerator) * 2 + value.denominator) // (2 * value.denominator)
-    return magnitude if value >= 0 else -magnitude
+    return _div_half_up(value.numerator, value.denominator)
+
+
+def _div_half_up(numerator: int, denominator: int) -> int:
+    """``round_half_up(Fraction(numerator, denominator))`` in integers (``denominator > 0``).
+
+    ``floor(|n|/d + 1/2)`` does not change when n and d are scaled together, so the pair need
+    not be in lowest terms; this keeps the hot paths free of Fraction's gcd work.
+    """
+    magnitude = (abs(numerator) * 2 + denominator) // (2 * denominator)
+    return magnitude if numerator >= 0 else -magnitude
 
 
 def monthly_rate(annual_rate_bp: int) -> Fraction:
     """The exact monthly rate: ``annual_rate_bp / 10000 / 12`` (490 bp → 49/120000)."""
-    return Fraction(annual_rate_bp, 10000 * 12)
+    return Fraction(annual_rate_bp, _RATE_DENOMINATOR)
 
 
 def add_months(start: date, months: int, anchor_day: int | None = None) -> date:
@@ -90,18 +105,22 @@ def add_months(start: date, months: int, anchor_day: int | None = None) -> date:
     """
     month0 = start.month - 1 + months
     year, month = start.year + month0 // 12, month0 % 12 + 1
-    day = min(anchor_day or start.day, calendar.monthrange(year, month)[1])
-    return date(year, month, day)
+    last = 29 if month == 2 and calendar.isleap(year) else _MONTH_DAYS[month]
+    return date(year, month, min(anchor_day or start.day, last))
+
+
+_MONTH_DAYS = (0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31)  # February: see add_months
 
 
 def equal_installment_payment(principal: int, annual_rate_bp: int, term_months: int) -> int:
     """Monthly payment of an 等额本息 loan, rounded to the fen (¥100,000, 490 bp, 36 → 299260)."""
     _check_terms(principal, annual_rate_bp, term_months)
-    r = monthly_rate(annual_rate_bp)
-    if r == 0:
-        return round_half_up(Fraction(principal, term_months))
-    growth = (1 + r) ** term_months
-    return round_half_up(principal * r * growth / (growth - 1))
+    if annual_rate_bp == 0:
+        return _div_half_up(principal, term_months)
+    # With r = bp/D: P·r·(1+r)^n / ((1+r)^n − 1) = P·bp·(D+bp)^n / (D·((D+bp)^n − D^n)).
+    base = _RATE_DENOMINATOR
+    grown, unit = (base + annual_rate_bp) ** term_months, base**term_months
+    return _div_half_up(principal * annual_rate_bp * grown, base * (grown - unit))
 
 
 def build_schedule(
@@ -109,17 +128,16 @@ def build_schedule(
 ) -> list[Installment]:
     """The repayment schedule, nothing paid yet; principal sums exactly to ``principal``."""
     _check_terms(principal, annual_rate_bp, term_months)
-    r = monthly_rate(annual_rate_bp)
     if product == Product.EQUAL_INSTALLMENT:
         payment = equal_installment_payment(principal, annual_rate_bp, term_months)
     elif product == Product.EQUAL_PRINCIPAL:
-        regular_principal = round_half_up(Fraction(principal, term_months))
+        regular_principal = _div_half_up(principal, term_months)
     else:
         raise ValueError(f"unknown loan product: {product!r}")
     schedule: list[Installment] = []
     remaining = principal
     for n in range(1, term_months + 1):
-        interest = round_half_up(remaining * r)
+        interest = _div_half_up(remaining * annual_rate_bp, _RATE_DENOMINATOR)
         if n == term_months:
             part = remaining
         elif product == Product.EQUAL_INSTALLMENT:
@@ -198,8 +216,8 @@ def payoff_quote(
         if due <= as_of:
             overdue_interest += max(inst.interest - inst.paid_interest, 0)
         if due < as_of and not is_paid(inst):
-            fee = Fraction(late_fee_daily_bp, 10000) * amount_due(inst) * (as_of - due).days
-            late_fees += round_half_up(fee)
+            fee = late_fee_daily_bp * amount_due(inst) * (as_of - due).days
+            late_fees += _div_half_up(fee, 10000)
     accrued = _accrued_interest(schedule, as_of)
     total = principal + overdue_interest + accrued + late_fees
     return PayoffQuote(as_of, principal, overdue_interest, accrued, late_fees, total)
@@ -214,7 +232,7 @@ def _accrued_interest(schedule: list[Installment], as_of: date) -> int:
         period_start = date.fromisoformat(schedule[i - 1].due_date) if i else _start_of(schedule)
         period_days = (due - period_start).days
         elapsed = min(max((as_of - period_start).days, 0), period_days)
-        earned = round_half_up(Fraction(inst.interest * elapsed, max(period_days, 1)))
+        earned = _div_half_up(inst.interest * elapsed, max(period_days, 1))
         return max(earned - inst.paid_interest, 0)
     return 0
 
