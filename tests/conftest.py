@@ -5,18 +5,23 @@
   clock fixed by ``WORKBENCH_NOW`` at :data:`NOW` (tests may monkeypatch it further).
 - ``feed``: builds change-feed records by hand (valid per ``domain.models``) for store tests.
 - ``demo_cache``: path of a cache synced in-process from a core of 300 borrowers, seed 7.
-- ``core_server``: base URL of that core served by uvicorn on 127.0.0.1 in a thread.
+- ``core_server``: base URL of that core served by uvicorn on 127.0.0.1 in a thread (shared:
+  never change it).
+- ``own_core``: starts cores of a test's own on 127.0.0.1 (which it may change).
+- ``replica_check``: the differences between every record of a core and of a cache.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
+import itertools
 import os
 import socket
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -212,15 +217,11 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def core_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The demo core served by uvicorn on 127.0.0.1 (a free port) in a thread; its base URL."""
+@contextlib.contextmanager
+def serve_app(app) -> Iterator[str]:
+    """Serve an ASGI app with uvicorn on 127.0.0.1 (a free port) in a thread; its base URL."""
     import uvicorn
 
-    from workbench.core import create_app
-
-    store = tmp_path_factory.mktemp("core-served") / "core.db"
-    app = create_app(store, borrowers=DEMO_BORROWERS, seed=DEMO_SEED, as_of=DEMO_AS_OF)
     port = _free_port()
     config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on")
     server = uvicorn.Server(config)
@@ -234,8 +235,106 @@ def core_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
+        events = getattr(app.state, "events", None)
+        if events is not None:
+            events.close()  # open event streams end, so the server can stop at once
         server.should_exit = True
         thread.join(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def core_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The demo core served by uvicorn on 127.0.0.1 (a free port) in a thread; its base URL."""
+    from workbench.core import create_app
+
+    store = tmp_path_factory.mktemp("core-served") / "core.db"
+    app = create_app(store, borrowers=DEMO_BORROWERS, seed=DEMO_SEED, as_of=DEMO_AS_OF)
+    with serve_app(app) as url:
+        yield url
+
+
+@dataclasses.dataclass
+class ServedCore:
+    """A core of a test's own, served on 127.0.0.1: ``url``, the ``app`` and its ``store``."""
+
+    url: str
+    app: Any
+
+    @property
+    def store(self):
+        return self.app.state.store
+
+
+@pytest.fixture
+def own_core(tmp_path: Path) -> Iterator[Callable[..., ServedCore]]:
+    """Start cores of the test's own (which it may change): ``own_core(borrowers=40, seed=3,
+    **build_app_options)``; each is stopped when the test ends."""
+    from workbench.core import create_app
+
+    stack = contextlib.ExitStack()
+    numbers = itertools.count()
+
+    def start(borrowers: int = 40, seed: int = 3, **options: Any) -> ServedCore:
+        store = tmp_path / f"core-{next(numbers)}.db"
+        app = create_app(store, borrowers=borrowers, seed=seed, as_of=DEMO_AS_OF, **options)
+        return ServedCore(stack.enter_context(serve_app(app)), app)
+
+    with stack:
+        yield start
+
+
+def core_records(url: str, token: str | None = None) -> dict[tuple[str, str], dict]:
+    """Every live record of a core, read from ``/v1/changes`` from cursor 0."""
+    import httpx
+
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    found: dict[tuple[str, str], dict] = {}
+    cursor = "0"
+    while True:
+        page = httpx.get(
+            f"{url}/v1/changes", params={"cursor": cursor, "limit": 5000}, headers=headers
+        ).json()
+        for change in page["changes"]:
+            key = (change["entity"], change["id"])
+            if change["op"] == "delete":
+                found.pop(key, None)
+            else:
+                found[key] = change["data"]
+        cursor = page["cursor"]
+        if not page["more"]:
+            return found
+
+
+def cache_records(path: Path) -> dict[tuple[str, str], dict]:
+    """Every record in a cache, unpacked as the core sent it."""
+    from workbench.store import schema
+    from workbench.store.codec import codec_of
+    from workbench.store.db import connect
+
+    conn = connect(path)
+    try:
+        codec = codec_of(conn)
+        return {
+            (entity, row[0]): codec.unpack(conn, entity, row)
+            for entity in schema.ENTITY_TABLES
+            for row in conn.execute(f"SELECT {schema.row_columns(entity)} FROM {entity}")
+        }
+    finally:
+        conn.close()
+
+
+def differences(core: dict, cache: dict) -> list[str]:
+    """What differs between two record sets (empty when the cache equals the core)."""
+    lines = [f"missing in cache: {k}" for k in core.keys() - cache.keys()]
+    lines += [f"not at the core: {k}" for k in cache.keys() - core.keys()]
+    lines += [f"differs: {k}" for k in core.keys() & cache.keys() if core[k] != cache[k]]
+    return sorted(lines)
+
+
+@pytest.fixture
+def replica_check() -> Callable[..., list[str]]:
+    """``replica_check(url, cache_path)`` → the differences between the core and the cache."""
+    return lambda url, path, token=None: differences(core_records(url, token), cache_records(path))
 
 
 @pytest.fixture
