@@ -262,9 +262,9 @@ async def test_concurrent_requests_with_one_key_have_one_effect_through_uvicorn(
 
 async def test_many_agents_acting_at_once_each_get_exactly_one_effect(serve):
     core = serve()
-    head, count = core.store.head(), 200
+    head, count = core.store.head(), 100
     bodies = [(str(uuid.uuid4()), note(n)) for n in range(count)]
-    limits = httpx.Limits(max_connections=16)
+    limits = httpx.Limits(max_connections=8)
     async with httpx.AsyncClient(base_url=core.url, timeout=30, limits=limits) as client:
 
         async def send(key: str, body: dict) -> int:

@@ -157,7 +157,13 @@ def _callback(action: Action, borrower: dict[str, Any], **_: Any) -> Callback:
     )
 
 
-def _escalation(action: Action, borrower, loan, w: Writer, now: datetime) -> Escalation:
+def _escalation(
+    action: Action,
+    borrower: dict[str, Any],
+    loan: dict[str, Any] | None,
+    w: Writer,
+    now: datetime,
+) -> Escalation:
     p = action.payload
     due = action.created + timedelta(hours=SLA_HOURS[p["priority"]])
     opened = EscalationEvent(at=action.created_at, status="open", by=action.agent_id)

@@ -84,10 +84,6 @@ class EventHub:
         self._polled = time.monotonic()
 
     @property
-    def last_id(self) -> int:
-        return self._last_id
-
-    @property
     def streams(self) -> int:
         """How many streams are open."""
         return len(self._streams)
@@ -142,17 +138,17 @@ class EventHub:
             self._streams.add(me)
         try:
             yield f"retry: {RETRY_MS}\n\n".encode()
-            seen = self._last_id
+            seen, head = self._now()
             if last_event_id is None:
-                yield Event(seen, "change", {"cursor": str(self._head)}).encode()
+                yield Event(seen, "change", {"cursor": str(head)}).encode()
             else:
                 seen = last_event_id
             while not self._closed:
                 me.wake.clear()
                 events = self.after(seen)
                 if events is None:
-                    seen = self._last_id
-                    yield Event(seen, "reset", {"cursor": str(self._head)}).encode()
+                    seen, head = self._now()
+                    yield Event(seen, "reset", {"cursor": str(head)}).encode()
                 elif events:
                     seen = events[-1].id
                     for event in events:
@@ -162,6 +158,11 @@ class EventHub:
         finally:
             with self._lock:
                 self._streams.discard(me)
+
+    def _now(self) -> tuple[int, int]:
+        """The newest event id and the head, read together."""
+        with self._lock:
+            return self._last_id, self._head
 
     async def _wait(self, me: _Stream) -> bool:
         """Wait for a wake-up (True) or a heartbeat's time (False), polling the head meanwhile."""

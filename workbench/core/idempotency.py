@@ -53,8 +53,7 @@ def reserve(store: CoreStore, key: str, agent_id: str, digest: str, now: datetim
     owner = secrets.token_hex(8)
     with store.write() as w:
         row = w.conn.execute(
-            "SELECT payload_hash, state, reserved_at, status, response FROM idempotency"
-            " WHERE key = ?",
+            "SELECT payload_hash, state, reserved_at, response FROM idempotency WHERE key = ?",
             (key,),
         ).fetchone()
         if row is not None:
@@ -70,7 +69,10 @@ def reserve(store: CoreStore, key: str, agent_id: str, digest: str, now: datetim
     return owner
 
 
-def _known(key: str, digest: str, stored: str, state: str, reserved_at: float, status, response):
+def _known(
+    key: str, digest: str, stored: str, state: str, reserved_at: float, response: str | None
+) -> Outcome | None:
+    """The answer for a key already in the table, or None when its reservation went stale."""
     if stored != digest:
         return Outcome(
             422,
