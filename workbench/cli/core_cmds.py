@@ -107,7 +107,7 @@ def serve(
         )
     except PortfolioMismatch as exc:
         raise click.ClickException(str(exc)) from None
-    auth = f"{len(tokens)} tokens" if tokens else "no tokens: every caller is agent A001"
+    auth = f"{len(tokens)} token(s)" if tokens else "no tokens: every caller is agent A001"
     click.echo(f"workbench core: http://{host}:{port}  (store {path}; {auth})")
     sys.stdout.flush()
     run_server(app, host, port, log_level=log_level)

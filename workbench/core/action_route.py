@@ -19,7 +19,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from workbench.core import idempotency
-from workbench.core.actions import InvalidAction, parse_action
+from workbench.core.actions import Action, InvalidAction, parse_action
 from workbench.core.auth import identity_of
 from workbench.core.storage import CoreStore
 
@@ -39,7 +39,9 @@ def actions_endpoint(
     """The endpoint function over ``store`` with the core's clock ``now``."""
     purged = [float("-inf")]  # monotonic time of the last purge of old keys
 
-    def reserve(key: str, body: object, action) -> tuple[datetime, idempotency.Outcome | str]:
+    def reserve(
+        key: str, body: object, action: Action
+    ) -> tuple[datetime, idempotency.Outcome | str]:
         moment = now()
         if time.monotonic() - purged[0] >= PURGE_EVERY_S:
             purged[0] = time.monotonic()
