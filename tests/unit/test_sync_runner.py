@@ -67,7 +67,7 @@ class Recorder:
             return [s.state.value for s in self.seen]
 
 
-def wait_for(predicate, timeout: float = 10.0) -> None:
+def wait_for(predicate, timeout: float = 20.0) -> None:
     deadline = time.monotonic() + timeout
     while not predicate():
         if time.monotonic() > deadline:
@@ -100,7 +100,7 @@ def test_live_then_a_new_action_is_pushed_at_once_and_confirmed(start, cache, co
     bid = conn.execute("SELECT id FROM borrower LIMIT 1").fetchone()[0]
     action = actions.add_note(conn, bid, "刚写的备注", agent_id="A001", now=NOW)
     runner.poke()
-    wait_for(lambda: outbox.get(conn, action.key).status == "confirmed", timeout=5)
+    wait_for(lambda: outbox.get(conn, action.key).status == "confirmed", timeout=20)
     assert core_app.state.store.get("interaction", action.record_id)["notes"] == "刚写的备注"
     wait_for(lambda: runner.status.confirmed == 1 and runner.status.pending == 0)
     assert "pending" not in [s.state for s in recorder.seen]
@@ -122,7 +122,7 @@ def test_an_outage_goes_reconnecting_then_offline_and_back_to_live(start, cache,
     assert runner.status.pending == 1 and "cannot reach" in (runner.status.message or "")
     core.mode = "up"
     wait_for(lambda: runner.status.state == SyncState.LIVE)
-    wait_for(lambda: outbox.get(conn, action.key).status == "confirmed", timeout=5)
+    wait_for(lambda: outbox.get(conn, action.key).status == "confirmed", timeout=20)
 
 
 def test_a_rejected_token_is_a_state_not_a_retry_storm(start, core):
