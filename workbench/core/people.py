@@ -38,7 +38,7 @@ CARD_BINS = (
     ("623052", 19), ("621661", 19), ("622262", 19), ("622588", 16), ("621483", 16),
 )  # fmt: skip
 
-_MIX = 61_803_399  # odd and not a multiple of 5: a bijection on 0 .. 10**8 - 1
+_HALF = 10_000  # the eight-digit tail is two halves of four digits each
 
 
 def person_name(rng: Random, gender: str) -> str:
@@ -66,11 +66,22 @@ def mobile_number(seed: int, borrower_index: int, slot: int) -> str:
 
     The last eight digits are a bijection of ``borrower_index * 4 + slot``, so two borrowers
     never share a number by accident (only on purpose: spouses), up to 25 million borrowers.
+    The bijection is a small Feistel network, so neighbouring borrowers' numbers (and their
+    last four digits) look unrelated, as real numbers do.
     """
     n = borrower_index * 4 + slot
-    tail = (n * _MIX + seed * 7_919) % 100_000_000
+    tail = _scramble(n % 100_000_000, seed)
     prefix = MOBILE_PREFIXES[(n * 2_654_435_761 + seed) % len(MOBILE_PREFIXES)]
     return f"{prefix}{tail:08d}"
+
+
+def _scramble(value: int, seed: int) -> int:
+    """A keyed permutation of 0 .. 10**8 - 1 (four Feistel rounds on two base-10**4 halves)."""
+    left, right = divmod(value, _HALF)
+    for round_no in range(4):
+        mixed = ((right + 1) * 2_654_435_761 + seed * 40_503 + round_no * 97) % 4_294_967_291
+        left, right = right, (left + mixed) % _HALF
+    return left * _HALF + right
 
 
 def landline(rng: Random, city: City) -> str:
