@@ -48,6 +48,7 @@ class Channel(StrEnum):
     APP_CHAT = "app_chat"
     LETTER = "letter"
     VISIT = "visit"
+    NOTE = "note"  # an agent's internal note, not a contact with the borrower
 
 
 class PromiseStatus(StrEnum):
