@@ -35,7 +35,7 @@ from workbench.store.db import connect, write_transaction
 from workbench.store.quarantine import quarantine_change
 from workbench.store.records import RecordError
 from workbench.store.resync import STORE_ID, start_over
-from workbench.sync.client import CursorGone, SyncError, get_json, make_client
+from workbench.sync.client import DEADLINE, CursorGone, SyncError, get_json, make_client
 
 Progress = Callable[[int, int | None], None]
 """``progress(applied_so_far, total_estimate)``; the estimate is None when unknown."""
@@ -60,50 +60,85 @@ async def pull(
     page_size: int = 1000,
     progress: Progress | None = None,
     on_bad_record: BadRecordHandler | None = quarantine_change,
+    deadline: float = DEADLINE,
 ) -> PullResult:
     """Apply pages of ``/v1/changes`` from the stored cursor until the core says ``more=false``.
 
     ``conn_or_path`` is an open cache connection, or a path (opened and closed here, so the
     connection belongs to the calling thread). Raises :class:`SyncError` for any failure of the
     core; every page applied before the failure stays applied, with its cursor. Bad records go
-    to ``on_bad_record`` (default: the quarantine; None makes them fail the pull).
+    to ``on_bad_record`` (default: the quarantine; None makes them fail the pull). Each request
+    must be answered in full within ``deadline`` seconds.
     """
     if isinstance(conn_or_path, str | os.PathLike):
         conn = connect(conn_or_path)
         try:
             return await pull(
-                conn, client, page_size=page_size, progress=progress, on_bad_record=on_bad_record
+                conn,
+                client,
+                page_size=page_size,
+                progress=progress,
+                on_bad_record=on_bad_record,
+                deadline=deadline,
             )
         finally:
             conn.close()
     conn = conn_or_path
     started = time.perf_counter()
-    reason = await _check_identity(conn, client)
+    fetch = _Fetcher(client, page_size, deadline)
+    reason = await _check_identity(conn, fetch)
     try:
-        counts = await _pull_pages(conn, client, page_size, progress, on_bad_record)
+        counts = await _pull_pages(conn, fetch, progress, on_bad_record)
     except CursorGone:
         start_over(conn)
         reason = "cursor_gone"
-        counts = await _pull_pages(conn, client, page_size, progress, on_bad_record)
+        try:
+            counts = await _pull_pages(conn, fetch, progress, on_bad_record)
+        except CursorGone as exc:  # a page of the refill itself was refused: no loop
+            raise SyncError(
+                "the core refused a page of a full sync as too old (410): its compaction "
+                "horizon is ahead of the pages it serves; try again later"
+            ) from exc
     applied, pages, cursor, total = counts
     with write_transaction(conn):
         store_apply.set_state(conn, LAST_PULL_AT, _utc_now())
     return PullResult(applied, pages, cursor, time.perf_counter() - started, total, reason)
 
 
-async def _pull_pages(conn, client, page_size, progress, on_bad_record):
+@dataclass(frozen=True, slots=True)
+class _Fetcher:
+    """The requests of one pull: the client, its page size and deadline."""
+
+    client: httpx.AsyncClient
+    page_size: int
+    deadline: float
+
+    async def get(self, path: str, params: dict[str, Any] | None = None) -> Any:
+        return await get_json(self.client, path, params, deadline=self.deadline)
+
+    def prefetch(self, cursor: str | None) -> asyncio.Task:
+        return asyncio.ensure_future(self.page(cursor))
+
+    async def page(self, cursor: str | None) -> dict:
+        params: dict[str, Any] = {"limit": self.page_size}
+        if cursor is not None:
+            params["cursor"] = cursor
+        return _checked_page(await self.get("/v1/changes", params), self.client, cursor)
+
+
+async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
     cursor = store_apply.get_cursor(conn)
-    total = await _estimate(client, cursor)
+    total = await _estimate(fetch, cursor)
     applied = pages = 0
     if progress:
         progress(0, total)
-    pending = _prefetch(client, cursor, page_size)
+    pending = fetch.prefetch(cursor)
     try:
         while pending is not None:
             page = await pending
             before, cursor = cursor, page["cursor"]
             # While this page is being stored, the core already prepares the next one.
-            pending = _prefetch(client, cursor, page_size) if page["more"] else None
+            pending = fetch.prefetch(cursor) if page["more"] else None
             if page["changes"] or cursor != before:
                 try:
                     applied += store_apply.apply_page(
@@ -124,9 +159,9 @@ async def _pull_pages(conn, client, page_size, progress, on_bad_record):
     return applied, pages, cursor, total
 
 
-async def _check_identity(conn, client: httpx.AsyncClient) -> str | None:
+async def _check_identity(conn, fetch: _Fetcher) -> str | None:
     """Start over when the core is not the one the cache was filled from; remember its id."""
-    health = await get_json(client, "/v1/health")
+    health = await fetch.get("/v1/health")
     store_id = health.get("store_id") if isinstance(health, dict) else None
     if not isinstance(store_id, str) or not store_id or len(store_id) > 200:
         return None  # a core without an identity: nothing to compare
@@ -139,15 +174,6 @@ async def _check_identity(conn, client: httpx.AsyncClient) -> str | None:
         return None
     start_over(conn, store_id=store_id)
     return "different_core"
-
-
-def _prefetch(client: httpx.AsyncClient, cursor: str | None, page_size: int) -> asyncio.Task:
-    return asyncio.ensure_future(_fetch_page(client, cursor, page_size))
-
-
-async def _fetch_page(client: httpx.AsyncClient, cursor: str | None, limit: int) -> dict:
-    params = {"limit": limit} if cursor is None else {"cursor": cursor, "limit": limit}
-    return _checked_page(await get_json(client, "/v1/changes", params), client, cursor)
 
 
 async def pull_from(
@@ -164,14 +190,15 @@ async def pull_from(
         return await pull(path, client, page_size=page_size, progress=progress)
 
 
-async def _estimate(client: httpx.AsyncClient, cursor: str | None) -> int | None:
+async def _estimate(fetch: _Fetcher, cursor: str | None) -> int | None:
     """Records to expect: the core's row count on a first sync, unknown when resuming."""
     if cursor is not None:
         return None
-    stats = await get_json(client, "/v1/stats")
+    stats = await fetch.get("/v1/stats")
     entities = stats.get("entities") if isinstance(stats, dict) else None
     if not isinstance(entities, dict):
-        raise SyncError(f"{client.base_url}/v1/stats has no entity counts: is it a workbench core?")
+        where = fetch.client.base_url
+        raise SyncError(f"{where}/v1/stats has no entity counts: is it a workbench core?")
     return sum(v for v in entities.values() if type(v) is int and v >= 0)
 
 
