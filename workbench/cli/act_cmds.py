@@ -192,7 +192,7 @@ def _push(ctx: click.Context, path: Path, common: dict[str, Any], key: str):
     url = resolve_core(ctx, common["core_url"])
     if not url:
         raise click.UsageError("--push needs a core: pass --core URL or set WORKBENCH_CORE_URL")
-    result = asyncio.run(push_to(path, url, token=load_token(common["token"])))
+    result = asyncio.run(push_to(path, url, token=load_token(common["token"]), due_only=False))
     for line in result.errors:
         click.echo(f"推送 / push: {safe_text(line)}", err=True)
     conn = connect(path)

@@ -74,7 +74,7 @@ def sync_once(path: Path, url: str, token: str | None, page_size: int, push: boo
 
     async def run():
         async with make_client(url, token=token) as client:
-            pushed = await push_outbox(path, client) if push else None
+            pushed = await push_outbox(path, client, due_only=False) if push else None
             with progress_bar() as progress:
                 pulled = await pull(path, client, page_size=page_size, progress=progress)
             return pushed, pulled

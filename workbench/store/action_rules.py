@@ -68,7 +68,7 @@ def text(
         raise ValidationError(
             field,
             f"{field}.too_long",
-            f"{what_zh}最多 {limit} 字（现 {len(value)} 字）/ the {what_en} is {len(value)} "
+            f"{what_zh}最多 {limit} 字（现 {len(value)} 字） / the {what_en} is {len(value)} "
             f"characters, at most {limit} are allowed",
             limit=limit,
             length=len(value),
@@ -121,7 +121,7 @@ def parse_amount(value: str | int) -> int:
         raise ValidationError(
             "amount",
             "amount.invalid",
-            f"金额格式不对：{str(value)[:40]!r}（例如 1,234.50）/ not an amount in yuan: "
+            f"金额格式不对：{str(value)[:40]!r}（例如 1,234.50） / not an amount in yuan: "
             f"{str(value)[:40]!r} (e.g. 1,234.50)",
         ) from None
 
@@ -161,7 +161,7 @@ def promised_date(value: date | str, *, today: date) -> date:
         raise ValidationError(
             "promised_date",
             "promised_date.too_far",
-            f"承诺日期最晚 {last}（{PROMISE_HORIZON_DAYS} 天内）/ the promised date must be "
+            f"承诺日期最晚 {last}（{PROMISE_HORIZON_DAYS} 天内） / the promised date must be "
             f"within {PROMISE_HORIZON_DAYS} days (by {last})",
             last=last.isoformat(),
         )
@@ -199,7 +199,7 @@ def parse_time(field: str, value: datetime | str) -> datetime:
             raise ValidationError(
                 field,
                 f"{field}.invalid",
-                f"时间格式不对：{str(value)[:40]!r}（例如 2026-11-28T15:00）/ not a time: "
+                f"时间格式不对：{str(value)[:40]!r}（例如 2026-11-28T15:00） / not a time: "
                 f"{str(value)[:40]!r} (e.g. 2026-11-28T15:00)",
             ) from None
     if at.tzinfo is None:
@@ -247,6 +247,6 @@ def _as_date(value: date | str) -> date:
         raise ValidationError(
             "promised_date",
             "promised_date.invalid",
-            f"日期格式不对：{str(value)[:40]!r}（例如 2026-12-05）/ not a date: "
+            f"日期格式不对：{str(value)[:40]!r}（例如 2026-12-05） / not a date: "
             f"{str(value)[:40]!r} (e.g. 2026-12-05)",
         ) from None

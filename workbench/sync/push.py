@@ -86,13 +86,21 @@ async def push(
     deadline: float = DEADLINE,
     clock: Clock = time.time,
     rng: Callable[[], float] = random.random,
+    due_only: bool = True,
 ) -> PushResult:
-    """Send every pending action that is due; return what happened (never raises SyncError)."""
+    """Send every pending action that is due (every pending one when not ``due_only``: a
+    person asked for a sync now); return what happened (never raises SyncError)."""
     if isinstance(conn_or_path, str | os.PathLike):
         conn = connect(conn_or_path)
         try:
             return await push(
-                conn, client, concurrency=concurrency, deadline=deadline, clock=clock, rng=rng
+                conn,
+                client,
+                concurrency=concurrency,
+                deadline=deadline,
+                clock=clock,
+                rng=rng,
+                due_only=due_only,
             )
         finally:
             conn.close()
@@ -107,7 +115,7 @@ async def push(
     async def borrower_queue(entries: list[OutboxEntry]) -> None:
         async with gate:
             for entry in entries:
-                if stop.is_set() or entry.next_attempt_at > clock():
+                if stop.is_set() or (due_only and entry.next_attempt_at > clock()):
                     return
                 outcome = await _send(conn, client, entry, deadline, clock, rng, result)
                 if outcome == "stop":
@@ -230,12 +238,13 @@ async def push_to(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     token: str | None = None,
+    due_only: bool = True,
 ) -> PushResult:
     """Open a client for ``base_url`` and :func:`push` the outbox of the cache at ``path``."""
     from workbench.sync.client import make_client
 
     async with make_client(base_url, transport=transport, token=token) as client:
-        return await push(path, client)
+        return await push(path, client, due_only=due_only)
 
 
 __all__ = ["PushResult", "SyncError", "backoff", "push", "push_to"]
