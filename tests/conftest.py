@@ -332,6 +332,12 @@ def differences(core: dict, cache: dict) -> list[str]:
 
 
 @pytest.fixture
+def read_cache() -> Callable[[Path], dict[tuple[str, str], dict]]:
+    """``read_cache(path)`` → every record of a cache, keyed by (entity, id)."""
+    return cache_records
+
+
+@pytest.fixture
 def replica_check() -> Callable[..., list[str]]:
     """``replica_check(url, cache_path)`` → the differences between the core and the cache."""
     return lambda url, path, token=None: differences(core_records(url, token), cache_records(path))
