@@ -1,0 +1,156 @@
+"""Desk figures in the real headless app: borrower chosen → view painted, keystroke → results.
+
+"Painted" is the first frame the app renders (its compositor update, turned into the bytes a
+terminal would be sent) once the state a person waits for is true: for the unified view, the
+``BorrowerScreen`` of that borrower is ready (``is_ready``: the view mounted and the history
+lines on screen read); for a keystroke, the results list answers exactly what is in the box and
+no search is pending (``DeskScreen.shown_query`` / ``is_searching``). The app is the real
+``WorkbenchApp``; the subclass only notes the time of each frame.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+
+from textual._compositor import CompositorUpdate
+
+from workbench.ui.app import WorkbenchApp
+
+SIZE = (140, 45)
+CLOCK = datetime.fromisoformat("2026-11-27T10:00:00+08:00")  # the portfolio's as-of day
+TIMEOUT_S = 60.0
+
+
+class TimedApp(WorkbenchApp):
+    """The desk, noting when a frame shows what ``watch`` waits for."""
+
+    def __init__(self, db_path: Path) -> None:
+        super().__init__(db_path, clock=lambda: CLOCK, lang="zh")
+        self.animation_level = "none"
+        self.watch: Callable[[], bool] | None = None
+        self.painted_at: float | None = None
+
+    def _display(self, screen, renderable) -> None:
+        if renderable is not None:
+            if isinstance(renderable, CompositorUpdate):
+                renderable.render_segments(self.console)  # what a real terminal would be sent
+            if self.watch is not None and self.painted_at is None and self.watch():
+                self.painted_at = time.perf_counter()
+        super()._display(screen, renderable)
+
+    async def until_painted(self, started: float) -> float:
+        """Seconds from ``started`` to the frame that showed what ``watch`` waits for."""
+        deadline = time.monotonic() + TIMEOUT_S
+        while self.painted_at is None:
+            if time.monotonic() > deadline:
+                raise TimeoutError("the desk did not paint what was waited for")
+            await asyncio.sleep(0.0005)
+        elapsed = self.painted_at - started
+        self.watch, self.painted_at = None, None
+        return elapsed
+
+
+def _desk(app: TimedApp):
+    from workbench.ui.screens.desk import DeskScreen
+
+    screen = app.screen
+    return screen if isinstance(screen, DeskScreen) else None
+
+
+async def _desk_ready(app: TimedApp, pilot) -> None:
+    from workbench.ui.widgets.search_box import SearchBox
+
+    deadline = time.monotonic() + TIMEOUT_S
+    while not isinstance(app.focused, SearchBox):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the desk's search box never took the focus")
+        await asyncio.sleep(0.005)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def render_views(cache: Path, borrower_ids: list[str]) -> list[float]:
+    """Seconds from ``open_borrower`` to the painted, ready view, for each borrower in turn."""
+    from workbench.ui.screens.borrower import BorrowerScreen
+
+    app = TimedApp(cache)
+    out = []
+    async with app.run_test(size=SIZE) as pilot:
+        await _desk_ready(app, pilot)
+        for bid in borrower_ids:
+
+            def ready(bid: str = bid) -> bool:
+                screen = app.screen
+                return (
+                    isinstance(screen, BorrowerScreen)
+                    and screen.borrower_id == bid
+                    and screen.is_ready
+                )
+
+            app.watch = ready
+            started = time.perf_counter()
+            app.open_borrower(bid)
+            out.append(await app.until_painted(started))
+            app.back_to_search()
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+    return out
+
+
+async def type_queries(cache: Path, queries: list[str]) -> list[float]:
+    """Seconds from each keystroke to the painted results for the text typed so far.
+
+    Each query is typed into an empty box one character at a time, each key only after the
+    previous one's results are on screen (a typist reading as they go).
+    """
+    from workbench.ui.widgets.search_box import SearchBox
+
+    app = TimedApp(cache)
+    out = []
+    async with app.run_test(size=SIZE) as pilot:
+        await _desk_ready(app, pilot)
+        desk = _desk(app)
+        box = desk.query_one(SearchBox)
+        for query in queries:
+            desk.action_clear_search()
+            await pilot.pause()
+            for n in range(1, len(query) + 1):
+                typed = query[:n]
+
+                def answered(typed: str = typed) -> bool:
+                    return (
+                        box.value.strip() == typed
+                        and desk.shown_query == typed
+                        and not desk.is_searching
+                    )
+
+                app.watch = answered
+                started = time.perf_counter()
+                await pilot.press(query[n - 1])
+                out.append(await app.until_painted(started))
+        await app.workers.wait_for_complete()
+    return out
+
+
+def run(measure: Callable, *args, attempts: int = 2):
+    """``asyncio.run(measure(*args))``, once more if the app itself failed the first time.
+
+    (Textual 8.2 can fail to mount the borrower view's tabs now and then — ``No Tab with id
+    '--content-tab-tab-history'`` — which ends the app; that is reported, not measured.)
+    """
+    for attempt in range(1, attempts + 1):
+        try:
+            return asyncio.run(measure(*args))
+        except Exception as exc:
+            if attempt == attempts:
+                raise
+            FAILURES.append(f"{measure.__name__}: {type(exc).__name__}: {exc}")
+    raise AssertionError("unreachable")
+
+
+FAILURES: list[str] = []
+"""App failures that a second attempt got past (the run reports them)."""

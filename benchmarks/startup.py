@@ -1,0 +1,176 @@
+"""Desk start-up and desk memory, each measured on a fresh process.
+
+``python -m benchmarks.startup desk CACHE`` and ``python -m benchmarks.startup minimal`` start
+an app headless and write ``frame`` to stdout at its first interactive frame (the default
+screen painted with a widget focused), then exit. The parent times spawn → that line, so the
+figure covers interpreter start, imports, app set-up and the first paint; the floor is a
+minimal Textual app (Header, DataTable, Footer) started exactly the same way.
+
+``python -m benchmarks.startup session CACHE HEAVY_ID ID…`` drives the desk through a working
+session (searches, borrowers opened, the 10,000-interaction history scrolled end to end) and
+writes its peak resident memory (``ru_maxrss``) in MB.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+SIZE = (140, 45)
+FAILURES: list[str] = []
+"""Sessions that failed once and were run again (the run reports them)."""
+
+
+def first_frame_seconds(kind: str, cache: Path | None = None) -> float:
+    """Seconds from spawning ``kind`` (``desk`` or ``minimal``) to its first interactive frame."""
+    command = [sys.executable, "-m", "benchmarks.startup", kind]
+    if cache is not None:
+        command.append(str(cache))
+    started = time.perf_counter()
+    child = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=_project_root())
+    assert child.stdout is not None
+    line = child.stdout.readline()
+    elapsed = time.perf_counter() - started
+    child.wait(timeout=60)
+    if line.strip() != b"frame":
+        raise RuntimeError(f"{kind} start-up probe failed (exit {child.returncode})")
+    return elapsed
+
+
+def startup_rounds(cache: Path, repeats: int) -> tuple[list[float], list[float]]:
+    """Start-up seconds of the desk and of the minimal app, interleaved ``repeats`` times."""
+    first_frame_seconds("minimal")  # the first start of all pays for cold file caches
+    desk, minimal = [], []
+    for _ in range(repeats):
+        desk.append(first_frame_seconds("desk", cache))
+        minimal.append(first_frame_seconds("minimal"))
+    return desk, minimal
+
+
+def session_peak_mb(
+    cache: Path, heavy_id: str, borrower_ids: list[str], queries: list[str]
+) -> float:
+    """Peak resident memory (MB) of a desk process through a working session."""
+    command = [sys.executable, "-m", "benchmarks.startup", "session", str(cache), heavy_id]
+    command += [*borrower_ids, "--", *queries]
+    for attempt in (1, 2):  # see benchmarks.desk.run: the app can fail on its own, rarely
+        out = subprocess.run(
+            command, capture_output=True, cwd=_project_root(), timeout=1800, check=False
+        )
+        lines = out.stdout.decode().split()
+        if out.returncode == 0 and lines:
+            return float(lines[-1])
+        if attempt == 2:
+            raise RuntimeError(f"desk session failed: {out.stderr.decode()[-2000:]}")
+        FAILURES.append(f"desk session: {out.stderr.decode().strip().splitlines()[-1:]}")
+    raise AssertionError("unreachable")
+
+
+def median(values: list[float]) -> float:
+    """The median of ``values``."""
+    return statistics.median(values)
+
+
+def _project_root() -> Path:
+    return Path(__file__).resolve().parent.parent
+
+
+# -- in the child ------------------------------------------------------------------------
+
+
+def _say(text: str) -> None:
+    os.write(1, (text + "\n").encode())
+
+
+def _first_frame_app(kind: str, cache: str | None):
+    """An app of ``kind`` that reports its first interactive frame and exits."""
+    if kind == "desk":
+        from workbench.ui.app import WorkbenchApp as Base
+    else:
+        from textual.app import App as Base
+
+    class Probe(Base):
+        reported = False
+
+        def compose(self):
+            if kind == "desk":
+                yield from super().compose()
+                return
+            from textual.widgets import DataTable, Footer, Header
+
+            yield Header()
+            yield DataTable()
+            yield Footer()
+
+        def _display(self, screen, renderable) -> None:
+            super()._display(screen, renderable)
+            interactive = self.focused is not None and screen is self.screen
+            if renderable is not None and interactive and not self.reported:
+                self.reported = True
+                _say("frame")
+                self.exit()
+
+    return Probe(cache) if kind == "desk" else Probe()
+
+
+async def _session(cache: str, heavy_id: str, ids: list[str], queries: list[str]) -> None:
+    from benchmarks.desk import TimedApp
+    from workbench.ui.screens.borrower import BorrowerScreen
+
+    app = TimedApp(Path(cache))
+    async with app.run_test(size=SIZE) as pilot:
+        await app.workers.wait_for_complete()
+        for query in queries:
+            await pilot.press(*query)
+            await _settle(app, pilot)
+            app.screen.action_clear_search()
+        for bid in [heavy_id, *ids]:
+            app.open_borrower(bid)
+            await _until(lambda: isinstance(app.screen, BorrowerScreen) and app.screen.is_ready)
+            if bid == heavy_id:
+                for key in ("end", "home", "pagedown", "pagedown", "end"):
+                    await pilot.press(key)
+                    await _settle(app, pilot)
+            app.back_to_search()
+            await _settle(app, pilot)
+
+
+async def _settle(app, pilot) -> None:
+    await asyncio.sleep(0.2)  # longer than the desk's search debounce
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+async def _until(predicate, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise TimeoutError("the desk did not get there")
+        await asyncio.sleep(0.005)
+
+
+def main(argv: list[str]) -> None:
+    """The child's entry point (see the module docstring)."""
+    kind = argv[0]
+    if kind in ("desk", "minimal"):
+        app = _first_frame_app(kind, argv[1] if len(argv) > 1 else None)
+        app.run(headless=True, size=SIZE)
+        return
+    if kind == "session":
+        cache, heavy_id, rest = argv[1], argv[2], argv[3:]
+        split = rest.index("--") if "--" in rest else len(rest)
+        asyncio.run(_session(cache, heavy_id, rest[:split], rest[split + 1 :]))
+        peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        _say(f"{peak_kb / 1024:.1f}")
+        return
+    raise SystemExit(f"unknown probe {kind!r}")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,0 +1,167 @@
+"""Sync figures: initial sync against its raw-SQLite floor, and 1,000 incremental changes.
+
+Initial sync. A fresh cache is filled from a sample core (:data:`SAMPLE_BORROWERS` borrowers,
+served by uvicorn on 127.0.0.1) through ``workbench.sync.pull``; the figure is records per
+CPU-second of this (the syncing) process. The floor stores the *same* records, already fetched
+and decoded, into a fresh cache of the same schema with nothing but ``executemany`` (the
+columns and the record as JSON text, one transaction per page). When ``benchmarks/sync.py``
+offers a ``measure`` function, its figures are used instead (see :func:`initial_sync`).
+
+Incremental. 1,000 records change at the core (``CoreStore.upsert_many``: new contacts,
+borrowers' details, loans re-sent) and one ``pull`` brings them into the scale's cache; the
+figure is the wall time of that pull, repeated with fresh changes each time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib
+import resource
+import tempfile
+import time
+from pathlib import Path
+from random import Random
+from typing import Any
+
+import httpx
+import orjson
+
+from benchmarks.core_server import served_core
+from workbench.core.storage import CoreStore
+from workbench.store import schema
+from workbench.store.db import connect, write_transaction
+from workbench.sync.pull import pull_from
+
+SAMPLE_BORROWERS = 2000
+CHANGES = 1000
+PAGE = 1000
+
+
+def cpu_seconds() -> float:
+    """CPU seconds (user + system) of this process so far, all threads."""
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+def colleague_measure():
+    """``benchmarks.sync.measure`` when that module exists and offers it, else None."""
+    try:
+        module = importlib.import_module("benchmarks.sync")
+    except ImportError:
+        return None
+    return getattr(module, "measure", None)
+
+
+def initial_sync(core: Path, borrowers: int, seed: int, repeats: int) -> dict[str, Any]:
+    """Records per CPU-second of a full pull and of the executemany floor (medians)."""
+    with served_core(core, borrowers=borrowers, seed=seed) as url:
+        records = asyncio.run(_fetch_all(url))
+        sync_rates, floor_rates = [], []
+        for _ in range(repeats):
+            with tempfile.TemporaryDirectory(prefix="wb-bench-") as tmp:
+                sync_rates.append(_timed_pull(Path(tmp) / "cache.db", url))
+                floor_rates.append(_timed_floor(Path(tmp) / "floor.db", records))
+    sync_rates.sort()
+    floor_rates.sort()
+    return {
+        "records": len(records),
+        "sync_records_per_cpu_s": sync_rates[len(sync_rates) // 2],
+        "floor_records_per_cpu_s": floor_rates[len(floor_rates) // 2],
+    }
+
+
+def _timed_pull(path: Path, url: str) -> float:
+    before = cpu_seconds()
+    result = asyncio.run(pull_from(path, url, page_size=PAGE))
+    return result.applied / max(cpu_seconds() - before, 1e-9)
+
+
+async def _fetch_all(url: str) -> list[dict[str, Any]]:
+    """Every change of the feed, decoded (outside any timing)."""
+    out: list[dict[str, Any]] = []
+    cursor = None
+    async with httpx.AsyncClient(base_url=url, timeout=120) as client:
+        while True:
+            params: dict[str, Any] = {"limit": 5000}
+            if cursor is not None:
+                params["cursor"] = cursor
+            page = (await client.get("/v1/changes", params=params)).json()
+            out += page["changes"]
+            cursor = page["cursor"]
+            if not page["more"]:
+                return out
+
+
+def _timed_floor(path: Path, changes: list[dict[str, Any]]) -> float:
+    """Records per CPU-second of plain executemany into the cache's own tables."""
+    conn = connect(path)
+    try:
+        before = cpu_seconds()
+        for lo in range(0, len(changes), PAGE):
+            by_entity: dict[str, list[tuple]] = {}
+            for change in changes[lo : lo + PAGE]:
+                data = change["data"]
+                columns = schema.COLUMNS[change["entity"]]
+                row = (change["id"], *(data[c] for c in columns), orjson.dumps(data))
+                by_entity.setdefault(change["entity"], []).append(row)
+            with write_transaction(conn):
+                for entity, rows in by_entity.items():
+                    marks = ", ".join("?" * len(rows[0]))
+                    conn.executemany(f"INSERT OR REPLACE INTO {entity} VALUES ({marks})", rows)
+        return len(changes) / max(cpu_seconds() - before, 1e-9)
+    finally:
+        conn.close()
+
+
+def incremental(
+    core: Path, cache: Path, borrowers: int, seed: int, repeats: int, *, first_round: int
+) -> list[float]:
+    """Wall seconds of one pull bringing :data:`CHANGES` fresh changes, per repetition."""
+    out = []
+    with served_core(core, borrowers=borrowers, seed=seed) as url:
+        asyncio.run(pull_from(cache, url))  # start level with the core
+        store = CoreStore.open(core)
+        try:
+            for n in range(repeats):
+                store.upsert_many(changed_records(store, borrowers, first_round + n))
+                started = time.perf_counter()
+                result = asyncio.run(pull_from(cache, url, page_size=PAGE))
+                out.append(time.perf_counter() - started)
+                if result.applied != CHANGES:
+                    raise RuntimeError(f"pulled {result.applied} changes, not {CHANGES}")
+        finally:
+            store.close()
+    return out
+
+
+def changed_records(store: CoreStore, borrowers: int, round_no: int) -> list[tuple]:
+    """:data:`CHANGES` records as a working day at the core changes them: 40 % new contacts,
+    30 % borrowers' details edited, 30 % loans re-sent (as after a payment)."""
+    rng = Random(round_no)
+    picked = rng.sample(range(1, borrowers + 1), min(CHANGES, borrowers))
+    template = _an_interaction(store)
+    out: list[tuple] = []
+    for n in range(CHANGES):
+        index = picked[n % len(picked)]
+        bid = f"B{index:06d}"
+        kind = n % 10
+        if kind < 4:
+            rid = f"I{index:06d}-r{round_no:04d}-{n:04d}"
+            stamp = f"2026-11-27T0{n % 10}:{n % 60:02d}:00Z"
+            data = template | {"id": rid, "borrower_id": bid, "started_at": stamp, "loan_id": None}
+            out.append(("interaction", rid, data))
+        elif kind < 7 and (data := store.get("borrower", bid)):
+            data["employer"] = f"{(data.get('employer') or '')[:40]}·{round_no}"
+            out.append(("borrower", bid, data))
+        elif data := store.get("loan", f"L{index:06d}-1"):
+            out.append(("loan", data["id"], data))
+        else:
+            data = store.get("borrower", bid)
+            out.append(("borrower", bid, data))
+    return out
+
+
+def _an_interaction(store: CoreStore) -> dict[str, Any]:
+    for _, rid, data in store.iter_records("interaction"):
+        return orjson.loads(data) | {"notes": "客户来电询问还款 (benchmark)"}
+    raise LookupError("the core holds no interaction to copy")
