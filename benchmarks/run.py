@@ -253,8 +253,14 @@ def size_row(built: build.Built) -> Row:
     """Bytes on disk per borrower (the cache file and its WAL)."""
     files = [built.cache, *build._sidecars(built.cache)]
     total = sum(f.stat().st_size for f in files if f.exists())
-    return Row("cache size on disk per borrower", "B", value=total / built.borrowers,
-               aim=CACHE_SIZE, note=f"{total / 1e9:.2f} GB for {built.borrowers:,} borrowers")  # fmt: skip
+    note = f"{total / 1e9:.2f} GB for {built.borrowers:,} borrowers"
+    return Row(
+        "cache size on disk per borrower",
+        "B",
+        value=total / built.borrowers,
+        aim=CACHE_SIZE,
+        note=note,
+    )
 
 
 def _results_path(scale: str, root: Path | None) -> Path:

@@ -162,6 +162,6 @@ def changed_records(store: CoreStore, borrowers: int, round_no: int) -> list[tup
 
 
 def _an_interaction(store: CoreStore) -> dict[str, Any]:
-    for _, rid, data in store.iter_records("interaction"):
+    for _, _rid, data in store.iter_records("interaction"):
         return orjson.loads(data) | {"notes": "客户来电询问还款 (benchmark)"}
     raise LookupError("the core holds no interaction to copy")
