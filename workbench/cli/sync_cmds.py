@@ -123,8 +123,10 @@ def follow(path: Path, url: str, token: str | None, page_size: int) -> None:
 
     async def run() -> None:
         loop = asyncio.get_running_loop()
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signal.SIGTERM, follower.request_stop)
+        for number in (signal.SIGINT, signal.SIGTERM):
+            if signal.getsignal(number) is not signal.SIG_IGN:  # ignored (nohup, &): stays so
+                with contextlib.suppress(NotImplementedError, RuntimeError):
+                    loop.add_signal_handler(number, follower.request_stop)
         await follower.run()
 
     click.echo(f"持续同步 / following {url} → {path} (Ctrl-C to stop)", err=True)

@@ -95,7 +95,6 @@ class Follower:
         self._wake_auth, self._stop = asyncio.Event(), asyncio.Event()
         conn = connect(self.db_path)
         self._conn = conn
-        tasks: list[asyncio.Task] = []
         try:
             async with make_client(
                 self.base_url, transport=self.transport, token=self.token
@@ -106,14 +105,14 @@ class Follower:
                 ]
                 if self.use_events:
                     tasks.append(asyncio.create_task(self._event_loop(client), name="events"))
-                self._publish()
-                await self._stop.wait()
+                try:
+                    self._publish()
+                    await self._stop.wait()
+                finally:  # the loops end before their client closes
+                    for task in tasks:
+                        task.cancel()
+                    await asyncio.gather(*tasks, return_exceptions=True)
         finally:
-            for task in tasks:
-                task.cancel()
-            for task in tasks:
-                with contextlib.suppress(asyncio.CancelledError, Exception):
-                    await task
             self._stopped = True
             self._events_open = False
             with contextlib.suppress(Exception):

@@ -19,7 +19,6 @@ every unconfirmed local change are kept) and the pull continues from the first c
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -154,8 +153,10 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
     finally:
         if pending is not None:
             pending.cancel()
-            with contextlib.suppress(asyncio.CancelledError, SyncError):
-                await pending
+            # Wait for it without swallowing a cancellation of this task itself.
+            await asyncio.wait([pending])
+            if not pending.cancelled():
+                pending.exception()  # retrieved: a failed prefetch is not worth a warning
     return applied, pages, cursor, total
 
 
