@@ -2,20 +2,50 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
+import os
+import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import ClassVar
+from typing import ClassVar, Protocol
 
 from textual.app import App
 from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input
 
 from workbench import config
+from workbench.sync.status import SyncStatus
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.format import DISPLAY_TZ
 from workbench.ui.i18n import set_language, t
+
+log = logging.getLogger("workbench.desk")
+
+ENV_AGENT = "WORKBENCH_AGENT"
+DEMO_AGENT = "A001"  # the agent every caller is on a core without tokens (the demo)
+SYNC_POLL_S = 1.0
+
+
+class SyncService(Protocol):
+    """What the desk needs of a background sync (``workbench.sync.runner.SyncRunner``).
+
+    ``start``/``poke``/``stop`` must return at once or nearly (the desk calls ``start`` and
+    ``stop`` from a thread, ``poke`` from the UI thread); ``status`` is read from the UI thread.
+    """
+
+    @property
+    def status(self) -> SyncStatus: ...
+
+    def start(self) -> None: ...
+
+    def poke(self) -> None: ...
+
+    def stop(self) -> None: ...
 
 
 class WorkbenchApp(App[None]):
@@ -24,7 +54,23 @@ class WorkbenchApp(App[None]):
     ``clock`` gives "now" (an aware datetime): the view's as-of date and payoff quotes follow it,
     so tests and training drills can fix it. ``lang`` is ``"zh"`` (default) or ``"en"``;
     ``None`` reads ``WORKBENCH_LANG``.
+
+    ``sync`` (optional) keeps the cache in step in the background: started when the app mounts,
+    stopped when it exits. Wire its status callback to :meth:`report_sync_status` (safe from
+    any thread); the status is also polled every second, so any object with ``status`` works.
+    ``agent_id`` is who acts (default ``WORKBENCH_AGENT``, else the demo agent);
+    ``started_at`` (``time.perf_counter()`` when the launcher began) is logged as the start time.
     """
+
+    sync_status: reactive[SyncStatus | None] = reactive(None, init=False)
+    """The sync's latest status; ``None`` when the desk runs without a sync."""
+
+    class SyncStatusChanged(Message):
+        """The sync reported a new status (posted from its thread)."""
+
+        def __init__(self, status: SyncStatus) -> None:
+            super().__init__()
+            self.status = status
 
     CSS_PATH = Path(__file__).with_name("workbench.tcss")  # absolute: subclasses live elsewhere
     ENABLE_COMMAND_PALETTE = False  # its built-in commands are not in our catalog
@@ -38,14 +84,78 @@ class WorkbenchApp(App[None]):
         *,
         clock: Callable[[], datetime] = config.now,
         lang: str | None = None,
+        sync: SyncService | None = None,
+        agent_id: str | None = None,
+        started_at: float | None = None,
     ) -> None:
         self.language = set_language(lang)
         super().__init__()
         localize_bindings(self)
         self.db_path = Path(db_path)
         self.clock = clock
+        self.sync = sync
+        self.agent_id = agent_id or os.environ.get(ENV_AGENT) or DEMO_AGENT
+        self.started_at = started_at
         self.title = t("app.title")
         self.sub_title = t("app.as_of", date=self.as_of().isoformat())
+
+    # -- background sync --------------------------------------------------------------------
+
+    def on_mount(self) -> None:
+        if self.sync is not None:
+            self.run_worker(self.sync.start, thread=True, group="sync-control")
+            self.set_interval(SYNC_POLL_S, self._poll_sync)
+
+    def on_ready(self) -> None:
+        if self.started_at is not None:
+            elapsed_ms = (time.perf_counter() - self.started_at) * 1000
+            log.info("started in %.0f ms", elapsed_ms)
+            self.log.info(f"started in {elapsed_ms:.0f} ms")
+
+    async def on_unmount(self) -> None:
+        if self.sync is not None:
+            # A thread: stopping waits for the sync's thread, never on the UI's loop.
+            await asyncio.to_thread(self.sync.stop)
+
+    def report_sync_status(self, status: SyncStatus) -> None:
+        """The sync's status callback: safe from any thread, never blocks it."""
+        self.post_message(self.SyncStatusChanged(status))
+
+    def on_workbench_app_sync_status_changed(self, message: SyncStatusChanged) -> None:
+        # The latest snapshot, not the message's: messages may be read after a newer poll.
+        self.sync_status = self.sync.status if self.sync is not None else message.status
+
+    def _poll_sync(self) -> None:
+        if self.sync is not None:
+            self.sync_status = self.sync.status
+
+    def watch_sync_status(self, old: SyncStatus | None, new: SyncStatus | None) -> None:
+        if new is None:
+            return
+        before = old or SyncStatus()
+        moved = new.applied_total != before.applied_total
+        outbox_moved = (new.pending, new.parked, new.confirmed) != (
+            before.pending,
+            before.parked,
+            before.confirmed,
+        )
+        if moved or outbox_moved:
+            self.cache_changed(feed=moved)
+
+    def cache_changed(self, *, feed: bool = True) -> None:
+        """The cache changed under the open screens: each re-reads what it shows.
+
+        ``feed`` is True when records came from the core, False when only the outbox moved
+        (an action was confirmed or parked)."""
+        for screen in self.screen_stack:
+            refresh = getattr(screen, "refresh_from_cache", None)
+            if refresh is not None:
+                refresh(feed=feed)
+
+    def push_now(self) -> None:
+        """An action was written: ask the sync to deliver it now (returns at once)."""
+        if self.sync is not None:
+            self.sync.poke()
 
     def as_of(self) -> date:
         """Today in the agent's zone, by ``clock``: the date quotes and DPD are computed for."""

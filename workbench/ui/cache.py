@@ -22,3 +22,18 @@ def reading(db_path: Path) -> Iterator[Any]:
         yield conn
     finally:
         conn.close()
+
+
+@contextmanager
+def writing(db_path: Path) -> Iterator[Any]:
+    """A read-write connection for one action service call (``store.actions``), closed on exit.
+
+    Writes wait for the cache's one writer (``busy_timeout``), so call this in a thread worker.
+    """
+    from workbench.store.db import connect
+
+    conn = connect(db_path)
+    try:
+        yield conn
+    finally:
+        conn.close()

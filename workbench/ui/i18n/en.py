@@ -19,6 +19,9 @@ MESSAGES: dict[str, str] = {
     "key.next_loan": "Next loan",
     "key.history_newest": "Newest",
     "key.history_oldest": "Oldest",
+    "key.note": "Note",
+    "key.save": "Save",
+    "key.cancel": "Cancel",
     # desk
     "desk.placeholder": (
         "Search: phone / last 4 / ID last 6 / contract / plate / name / pinyin initials"
@@ -198,4 +201,37 @@ MESSAGES: dict[str, str] = {
     "channel.app_chat": "App chat",
     "channel.letter": "Letter",
     "channel.visit": "Visit",
+    "channel.note": "Note",
+    # pending actions (outbox)
+    "mark.pending": "pending",
+    "mark.parked": "not delivered",
+    "mark.pending_detail": "Pending: saved here, waiting for the core to confirm",
+    "mark.parked_detail": "Not delivered: the core refused this action; it needs attention",
+    # sync status line
+    "sync.none": "Not connected · offline cache",
+    "sync.starting": "Connecting…",
+    "sync.live": "Live",
+    "sync.reconnecting": "Reconnecting",
+    "sync.offline": "Offline · using the cache",
+    "sync.unauthorized": "Token rejected · check the token",
+    "sync.stopped": "Sync stopped",
+    "sync.synced": "synced {age}",
+    "sync.never": "not synced yet",
+    "sync.pending": "{n} pending",
+    "sync.parked": "{n} need attention",
+    "age.now": "just now",
+    "age.minutes": "{n} min ago",
+    "age.hours": "{n} h ago",
+    "age.days": "{n} d ago",
+    # note form
+    "note.title": "Note · {name}",
+    "note.hint": "Ctrl+S saves · Enter starts a new line · Esc cancels",
+    "note.count": "{n} / {limit} characters",
+    "note.discard": "Press Esc again to discard this note (it will not be saved)",
+    "note.saving": "Saving…",
+    "note.saved": "Note saved; waiting for the core to confirm",
+    "note.failed": "The note was not saved: {detail}",
+    "action.error.text.empty": "The note must not be empty",
+    "action.error.text.too_long": "The note is {length} characters; at most {limit} are allowed",
+    "action.error.text.control": "The note holds a control character",
 }

@@ -13,9 +13,10 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
-from workbench.store.queries import BorrowerView, borrower_view
+from workbench.domain.models import Interaction
+from workbench.store.queries import BorrowerView, borrower_view, interactions_page, pending_ids
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.cache import reading
 from workbench.ui.format import plain
@@ -23,10 +24,11 @@ from workbench.ui.i18n import t
 from workbench.ui.widgets.borrower_body import BorrowerBody
 from workbench.ui.widgets.followups_panel import FollowUpsPanel
 from workbench.ui.widgets.history_detail import HistoryDetail
-from workbench.ui.widgets.history_view import HistoryView
+from workbench.ui.widgets.history_view import PAGE, HistoryView
 from workbench.ui.widgets.loan_panel import LoanPanel
 from workbench.ui.widgets.payments_table import PaymentsTable
 from workbench.ui.widgets.schedule_table import ScheduleTable
+from workbench.ui.widgets.sync_bar import SyncBar
 
 
 class BorrowerScreen(Screen):
@@ -41,14 +43,35 @@ class BorrowerScreen(Screen):
         Binding("4", "tab('followups')", "key.tab_followups", id="borrower.tab-followups"),
         Binding("left_square_bracket", "loan(-1)", "key.prev_loan", id="borrower.prev-loan"),
         Binding("right_square_bracket", "loan(1)", "key.next_loan", id="borrower.next-loan"),
+        Binding("n", "note", "key.note", id="borrower.note"),
     ]
 
     class Loaded(Message):
-        """The borrower's view was read (``view`` is None when no such borrower exists)."""
+        """The borrower's view was read (``view`` is None when no such borrower exists);
+        ``marks``: the borrower's records the core has not confirmed yet."""
 
-        def __init__(self, view: BorrowerView | None) -> None:
+        def __init__(self, view: BorrowerView | None, marks: dict[str, str]) -> None:
             super().__init__()
             self.view = view
+            self.marks = marks
+
+    class Refreshed(Message):
+        """The view was read again after the cache changed (reading number ``generation``)."""
+
+        def __init__(
+            self,
+            generation: int,
+            view: BorrowerView | None,
+            marks: dict[str, str],
+            pages: dict[int, list[Interaction]],
+            newest: bool,
+        ) -> None:
+            super().__init__()
+            self.generation = generation
+            self.view = view
+            self.marks = marks
+            self.pages = pages
+            self.newest = newest
 
     def __init__(self, borrower_id: str, as_of: date) -> None:
         super().__init__(classes="borrower-screen")
@@ -57,6 +80,8 @@ class BorrowerScreen(Screen):
         self.as_of = as_of
         self.view: BorrowerView | None = None
         self.loan_index = 0
+        self._generation = 0  # readings asked for; only the latest one is shown
+        self._push_after_refresh = False
 
     @property
     def is_ready(self) -> bool:
@@ -69,6 +94,7 @@ class BorrowerScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Vertical(LoadingIndicator(), id="borrower-body")
+        yield SyncBar(id="sync-bar")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -79,12 +105,18 @@ class BorrowerScreen(Screen):
         """Read the unified view in a thread and post it back."""
         with reading(self.app.db_path) as conn:
             view = borrower_view(conn, self.borrower_id, self.as_of)
-        self.post_message(self.Loaded(view))
+            marks = pending_ids(conn, self.borrower_id) if view is not None else {}
+        self.post_message(self.Loaded(view, marks))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state == WorkerState.ERROR:
-            detail = plain(str(event.worker.error), 200)
-            self._show_message(t("error.cache", detail=detail), "error")
+        if event.state != WorkerState.ERROR:
+            return
+        detail = t("error.cache", detail=plain(str(event.worker.error), 200))
+        if event.worker.group == "borrower-refresh":
+            self._push_if_asked()
+            self.notify(detail, severity="error", markup=False)
+        else:
+            self._show_message(detail, "error")
 
     async def on_borrower_screen_loaded(self, message: Loaded) -> None:
         if message.view is None:
@@ -93,9 +125,62 @@ class BorrowerScreen(Screen):
         self.view = message.view
         body = self.query_one("#borrower-body")
         await body.remove_children()
-        await body.mount(BorrowerBody(message.view, self.app.db_path, id="borrower"))
+        await body.mount(
+            BorrowerBody(message.view, self.app.db_path, marks=message.marks, id="borrower")
+        )
         if self.query(BorrowerBody):  # not when the app is closing meanwhile
             self._after_mount()
+
+    # -- keeping up with the cache --------------------------------------------------------
+
+    def refresh_from_cache(self, *, feed: bool = True, newest: bool = False) -> None:
+        """Read the view again (the sync brought changes, or an action was taken) and show it
+        in place; ``newest`` puts the history cursor on the newest interaction."""
+        if not self.query(BorrowerBody):
+            if not self.query(LoadingIndicator):  # a message is shown: the borrower may exist now
+                self.load()
+            return
+        self._generation += 1
+        pages = self.query_one(HistoryView).pages_to_reload(newest=newest)
+        self._reload(self._generation, pages, newest)
+
+    @work(thread=True, exclusive=True, group="borrower-refresh", exit_on_error=False)
+    def _reload(self, generation: int, pages: list[int], newest: bool) -> None:
+        worker = get_current_worker()
+        with reading(self.app.db_path) as conn:
+            view = borrower_view(conn, self.borrower_id, self.as_of)
+            marks = pending_ids(conn, self.borrower_id) if view is not None else {}
+            read = {
+                page: interactions_page(conn, self.borrower_id, offset=page * PAGE, limit=PAGE)
+                for page in pages
+            }
+        if not worker.is_cancelled:
+            self.post_message(self.Refreshed(generation, view, marks, read, newest))
+
+    async def on_borrower_screen_refreshed(self, message: Refreshed) -> None:
+        if message.generation != self._generation or not self.query(BorrowerBody):
+            return
+        if message.view is None:  # deleted at the core meanwhile
+            self.view = None
+            self._show_message(t("borrower.not_found", id=plain(self.borrower_id, 40)), "warning")
+            self._push_if_asked()
+            return
+        self.view = message.view
+        body = self.query_one(BorrowerBody)
+        with self.app.batch_update():
+            loans_changed = await body.show(
+                message.view, message.marks, message.pages, newest=message.newest
+            )
+            if loans_changed:
+                self._show_loan(self.loan_index)
+        self.refresh_bindings()
+        self._push_if_asked()
+
+    def _push_if_asked(self) -> None:
+        """Deliver a just-written action once its pending mark is on screen."""
+        if self._push_after_refresh:
+            self._push_after_refresh = False
+            self.app.push_now()
 
     def _after_mount(self) -> None:
         self.app.sub_title = t("app.as_of", date=self.as_of.isoformat())
@@ -112,7 +197,8 @@ class BorrowerScreen(Screen):
 
     @on(HistoryView.Highlighted)
     def _history_highlighted(self, message: HistoryView.Highlighted) -> None:
-        self.query_one(HistoryDetail).show(message.index, message.total, message.item)
+        detail = self.query_one(HistoryDetail)
+        detail.show(message.index, message.total, message.item, message.mark)
 
     # -- loans ----------------------------------------------------------------------------
 
@@ -140,9 +226,22 @@ class BorrowerScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "loan":
             return self.view is not None and len(self.view.loans) > 1
-        if action == "tab":
+        if action in ("tab", "note"):
             return self.view is not None
         return True
+
+    def action_note(self) -> None:
+        """Write a note on this borrower (it shows at once as pending)."""
+        from workbench.ui.screens.note import NoteScreen
+
+        if self.view is not None:
+            self.app.push_screen(NoteScreen(self.borrower_id, self.view.borrower.name), self._noted)
+
+    def _noted(self, saved: bool | None) -> None:
+        if saved:
+            self.notify(t("note.saved"), markup=False)
+            self._push_after_refresh = True
+            self.refresh_from_cache(feed=False, newest=True)
 
     def action_loan(self, step: int) -> None:
         """Show the previous (-1) or next (1) loan's schedule."""

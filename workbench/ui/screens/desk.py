@@ -21,6 +21,7 @@ from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.results_table import ResultsTable
 from workbench.ui.widgets.search_box import SearchBox
+from workbench.ui.widgets.sync_bar import SyncBar
 
 if TYPE_CHECKING:
     from workbench.store.queries import LookupHit
@@ -39,18 +40,21 @@ class DeskScreen(Screen):
     ]
 
     class SearchDone(Message):
-        """A lookup finished; ``query`` is what was searched (it may be stale by now)."""
+        """A lookup finished; ``query`` is what was searched (it may be stale by now);
+        ``again`` when it re-ran a shown query because the cache changed."""
 
-        def __init__(self, query: str, hits: list[LookupHit]) -> None:
+        def __init__(self, query: str, hits: list[LookupHit], again: bool = False) -> None:
             super().__init__()
             self.query = query
             self.hits = hits
+            self.again = again
 
     def __init__(self) -> None:
         super().__init__(id="desk")
         localize_bindings(self)
         self._timer: Timer | None = None
         self._shown_query: str | None = None  # the query the table currently answers
+        self._hits: list[LookupHit] = []
         self._open_when_found = False
         self._debouncing = False
 
@@ -60,6 +64,7 @@ class DeskScreen(Screen):
             yield SearchBox(id="search")
             yield Static(Content(t("desk.hint")), id="search-status")
         yield ResultsTable(id="results")
+        yield SyncBar(id="sync-bar")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -116,7 +121,7 @@ class DeskScreen(Screen):
             self.search(query)
 
     @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def search(self, query: str) -> None:
+    def search(self, query: str, again: bool = False) -> None:
         """Run ``lookup`` for ``query`` in a thread; newer searches cancel older ones."""
         from workbench.store.queries import lookup
 
@@ -124,11 +129,21 @@ class DeskScreen(Screen):
         with reading(self.app.db_path) as conn:
             hits = lookup(conn, query, limit=RESULT_LIMIT, as_of=self.app.as_of())
         if not worker.is_cancelled:
-            self.post_message(self.SearchDone(query, hits))
+            self.post_message(self.SearchDone(query, hits, again))
+
+    def refresh_from_cache(self, *, feed: bool = True) -> None:
+        """The sync brought changes: run the shown query again (quietly, cursor kept)."""
+        query = self._shown_query
+        if feed and query and query == self.search_text and not self.is_searching:
+            self.search(query, again=True)
 
     def on_desk_screen_search_done(self, message: SearchDone) -> None:
         if message.query != self.search_text:
             return  # the box has changed since: a newer search is on its way
+        if message.again:
+            if message.hits != self._hits:
+                self._show(message.hits, message.query, keep_cursor=True)
+            return
         self._show(message.hits, message.query)
         if self._open_when_found and message.hits:
             self._open_when_found = False
@@ -139,9 +154,11 @@ class DeskScreen(Screen):
             error = event.worker.error
             self._set_status(Content(t("error.cache", detail=plain(str(error), 200))), "error")
 
-    def _show(self, hits: list[LookupHit], query: str | None) -> None:
+    def _show(self, hits: list[LookupHit], query: str | None, *, keep_cursor: bool = False) -> None:
         self._shown_query = query
-        self.query_one(ResultsTable).show(hits)
+        self._hits = hits
+        table = self.query_one(ResultsTable)
+        table.show(hits, keep=table.borrower_at_cursor() if keep_cursor else None)
         if query is None:
             self._set_status(Content(t("desk.hint")))
         elif not hits:

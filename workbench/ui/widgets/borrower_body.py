@@ -9,6 +9,7 @@ from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
 from textual.widgets import Static, TabbedContent, TabPane
 
+from workbench.domain.models import Interaction
 from workbench.store.queries import BorrowerView
 from workbench.ui.i18n import t
 from workbench.ui.widgets.borrower_header import BorrowerHeader
@@ -24,12 +25,23 @@ from workbench.ui.widgets.schedule_table import ScheduleTable
 
 class BorrowerBody(Vertical):
     """Header; profile and vehicle beside the loans; tabs for history, schedule, payments
-    and follow-ups. The hidden tabs are mounted lazily, after the first frame is on screen."""
+    and follow-ups. The hidden tabs are mounted lazily, after the first frame is on screen.
 
-    def __init__(self, view: BorrowerView, db_path: Path, *, id: str | None = None) -> None:
+    ``marks`` are the borrower's records still waiting for the core (``pending``/``parked``).
+    """
+
+    def __init__(
+        self,
+        view: BorrowerView,
+        db_path: Path,
+        *,
+        marks: dict[str, str] | None = None,
+        id: str | None = None,
+    ) -> None:
         super().__init__(id=id)
         self.view = view
         self.db_path = db_path
+        self.marks = dict(marks or {})
 
     def compose(self) -> ComposeResult:
         view = self.view
@@ -38,16 +50,64 @@ class BorrowerBody(Vertical):
             yield ProfilePanel(view, id="profile")
             yield LoanPanel(view, id="loans")
         with TabbedContent(id="tabs", initial="tab-history"):
-            with TabPane(t("tab.history", count=f"{view.interaction_count:,}"), id="tab-history"):
+            with TabPane(_history_title(view), id="tab-history"):
                 yield HistoryHeader(id="history-header")
                 yield HistoryView(
-                    self.db_path, view.borrower.id, view.interaction_count, id="history"
+                    self.db_path,
+                    view.borrower.id,
+                    view.interaction_count,
+                    marks=self.marks,
+                    id="history",
                 )
                 yield HistoryDetail(id="history-detail")
             with TabPane(t("tab.schedule"), id="tab-schedule"):
                 yield Static(id="schedule-caption")
                 yield Lazy(ScheduleTable(view, id="schedule"))
-            with TabPane(t("tab.payments", count=len(view.payments)), id="tab-payments"):
+            with TabPane(_payments_title(view), id="tab-payments"):
                 yield Lazy(PaymentsTable(view, id="payments"))
             with TabPane(t("tab.followups"), id="tab-followups"):
-                yield Lazy(FollowUpsPanel(view, id="followups"))
+                yield Lazy(FollowUpsPanel(view, marks=self.marks, id="followups"))
+
+    async def show(
+        self,
+        view: BorrowerView,
+        marks: dict[str, str],
+        pages: dict[int, list[Interaction]],
+        *,
+        newest: bool = False,
+    ) -> bool:
+        """Show a newer reading of the borrower in place: only the parts that changed are
+        redrawn, focus, tab, scroll and cursor stay. True when the loans changed (the screen
+        then re-selects its loan)."""
+        old, self.view, self.marks = self.view, view, dict(marks)
+        if view.borrower != old.borrower or view.loans != old.loans:
+            await _redraw(self.query_one(BorrowerHeader), view)
+        if view.borrower != old.borrower or view.extra != old.extra:
+            await _redraw(self.query_one(ProfilePanel), view)
+        loans_changed = view.loans != old.loans
+        if loans_changed:
+            await self.query_one(LoanPanel).show(view)
+            for schedule in self.query(ScheduleTable):
+                schedule.view = view
+        for payments in self.query(PaymentsTable):
+            payments.show(view)
+        for followups in self.query(FollowUpsPanel):
+            await followups.show(view, marks)
+        tabs = self.query_one(TabbedContent)
+        tabs.get_tab("tab-history").label = _history_title(view)
+        tabs.get_tab("tab-payments").label = _payments_title(view)
+        self.query_one(HistoryView).replace(view.interaction_count, pages, marks, newest=newest)
+        return loans_changed
+
+
+async def _redraw(widget: BorrowerHeader | ProfilePanel, view: BorrowerView) -> None:
+    widget.view = view
+    await widget.recompose()
+
+
+def _history_title(view: BorrowerView) -> str:
+    return t("tab.history", count=f"{view.interaction_count:,}")
+
+
+def _payments_title(view: BorrowerView) -> str:
+    return t("tab.payments", count=len(view.payments))

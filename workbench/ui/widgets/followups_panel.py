@@ -1,4 +1,8 @@
-"""Promises to pay, escalations and callbacks, briefly: what is open on this borrower."""
+"""Promises to pay, escalations and callbacks, briefly: what is open on this borrower.
+
+A record the core has not confirmed yet ends with its mark: 待确认 (pending) or 未送达·需处理
+(parked: the core refused it).
+"""
 
 from __future__ import annotations
 
@@ -16,25 +20,52 @@ from workbench.ui.i18n import t
 
 MUTED = "$text-muted"
 OPEN_STYLE = "bold $warning"
+MARK_STYLES = {"pending": "bold $warning", "parked": "bold $text on $error"}
 
 
 class FollowUpsPanel(VerticalScroll):
     """Three short lists; anything still open is highlighted."""
 
-    def __init__(self, view: BorrowerView, *, id: str | None = None) -> None:
+    def __init__(
+        self, view: BorrowerView, *, marks: dict[str, str] | None = None, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.view = view
+        self.marks: dict[str, str] = dict(marks or {})
+
+    async def show(self, view: BorrowerView, marks: dict[str, str]) -> None:
+        """Show a newer reading of the borrower (only when something here changed)."""
+        old = self.view
+        same = (old.promises, old.escalations, old.callbacks) == (
+            view.promises,
+            view.escalations,
+            view.callbacks,
+        )
+        self.view = view
+        if not same or marks != self.marks:
+            self.marks = dict(marks)
+            await self.recompose()
 
     def compose(self) -> ComposeResult:
+        marked = self._marked
         sections = (
-            ("followups.promises", [_promise(p) for p in self.view.promises]),
-            ("followups.escalations", [_escalation(e) for e in self.view.escalations]),
-            ("followups.callbacks", [_callback(c) for c in self.view.callbacks]),
+            ("followups.promises", [marked(p.id, _promise(p)) for p in self.view.promises]),
+            (
+                "followups.escalations",
+                [marked(e.id, _escalation(e)) for e in self.view.escalations],
+            ),
+            ("followups.callbacks", [marked(c.id, _callback(c)) for c in self.view.callbacks]),
         )
         for key, lines in sections:
             yield Static(Content(f"{t(key)} ({len(lines)})"), classes="subsection")
             body = Content("\n").join(lines) if lines else Content(t("followups.none"))
             yield Static(body, classes="followup-list")
+
+    def _marked(self, record_id: str, line: Content) -> Content:
+        mark = self.marks.get(record_id)
+        if mark is None:
+            return line
+        return Content.assemble(line, "  ", (f" {t(f'mark.{mark}')} ", MARK_STYLES[mark]))
 
 
 def _status(kind: str, code: str, open_codes: tuple[str, ...]) -> tuple[str, str]:

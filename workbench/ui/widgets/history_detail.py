@@ -11,13 +11,17 @@ from workbench.ui.i18n import t
 from workbench.ui.widgets.history_columns import cells
 
 MUTED = "$text-muted"
+MARK_STYLES = {"pending": "bold $warning", "parked": "bold $error"}
 
 
 class HistoryDetail(Static):
     """Position in the history, the interaction's facts, then its notes."""
 
-    def show(self, index: int, total: int, item: Interaction | None) -> None:
-        """Describe interaction ``index`` of ``total`` (``item`` None while it loads)."""
+    def show(
+        self, index: int, total: int, item: Interaction | None, mark: str | None = None
+    ) -> None:
+        """Describe interaction ``index`` of ``total`` (``item`` None while it loads); ``mark``
+        says whether the core has yet to confirm it."""
         if not total:
             self.update(Content(t("history.empty")))
             return
@@ -38,6 +42,7 @@ class HistoryDetail(Static):
             )
             if value
         )
-        self.update(
-            Content.assemble((position, MUTED), "  ", (facts, "bold"), "\n", safe_block(item.notes))
-        )
+        parts: list[Content | str | tuple[str, str]] = [(position, MUTED), "  ", (facts, "bold")]
+        if mark is not None:
+            parts += ["  ", (t(f"mark.{mark}_detail"), MARK_STYLES.get(mark, "bold"))]
+        self.update(Content.assemble(*parts, "\n", safe_block(item.notes)))

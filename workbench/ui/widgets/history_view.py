@@ -3,6 +3,11 @@
 Only the lines on screen are rendered (``render_line``), from pages of ``PAGE`` interactions
 that a thread worker reads with ``store.queries.interactions_page`` as the view scrolls, so a
 borrower with thousands of contacts opens as fast as one with three.
+
+Records whose action the core has not confirmed yet carry a mark (``marks``: record id →
+``pending`` 待确认 / ``parked`` 未送达·需处理). When the cache changes under the view,
+:meth:`HistoryView.replace` swaps in freshly read pages at once, keeping the cursor on the same
+interaction and the lines where they were (no "loading" flash).
 """
 
 from __future__ import annotations
@@ -11,6 +16,7 @@ from collections import OrderedDict
 from pathlib import Path
 from typing import ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from textual import events, work
@@ -45,6 +51,8 @@ class HistoryView(ScrollView, can_focus=True):
         "history-view--notes",
         "history-view--cursor",
         "history-view--loading",
+        "history-view--pending",
+        "history-view--parked",
     }
 
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -59,13 +67,17 @@ class HistoryView(ScrollView, can_focus=True):
     cursor: reactive[int] = reactive(0)
 
     class Highlighted(Message):
-        """The interaction under the cursor (``None`` while its page is being read)."""
+        """The interaction under the cursor (``None`` while its page is being read) and its
+        mark (``pending``/``parked``, or None once the core has it)."""
 
-        def __init__(self, index: int, total: int, item: Interaction | None) -> None:
+        def __init__(
+            self, index: int, total: int, item: Interaction | None, mark: str | None = None
+        ) -> None:
             super().__init__()
             self.index = index
             self.total = total
             self.item = item
+            self.mark = mark
 
     class PageLoaded(Message):
         def __init__(self, page: int, items: list[Interaction]) -> None:
@@ -74,13 +86,20 @@ class HistoryView(ScrollView, can_focus=True):
             self.items = items
 
     def __init__(
-        self, db_path: Path, borrower_id: str, total: int, *, id: str | None = None
+        self,
+        db_path: Path,
+        borrower_id: str,
+        total: int,
+        *,
+        marks: dict[str, str] | None = None,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         localize_bindings(self)
         self.db_path = db_path
         self.borrower_id = borrower_id
         self.total = total
+        self.marks: dict[str, str] = dict(marks or {})
         self._pages: OrderedDict[int, list[Interaction]] = OrderedDict()
         self._lines: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
         self.virtual_size = Size(1, total)
@@ -110,15 +129,72 @@ class HistoryView(ScrollView, can_focus=True):
         """True while some line on screen still waits for its page."""
         return bool(self._missing_pages(margin=0))
 
-    def _missing_pages(self, margin: int = PAGE // 2) -> list[int]:
+    def mark(self, index: int) -> str | None:
+        """``pending`` / ``parked`` when the interaction at ``index`` is not confirmed yet."""
+        item = self.item(index)
+        return self.marks.get(item.id) if item is not None else None
+
+    def _wanted_pages(self, margin: int) -> list[int]:
         if not self.total:
             return []
         top = max(int(self.scroll_offset.y) - margin, 0)
         bottom = min(int(self.scroll_offset.y) + max(self.size.height, 1) + margin, self.total)
         wanted = range(top // PAGE, (bottom - 1) // PAGE + 1)
         cursor_page = self.cursor // PAGE
-        pages = [*wanted, cursor_page] if cursor_page not in wanted else list(wanted)
-        return [page for page in pages if page not in self._pages]
+        return [*wanted, cursor_page] if cursor_page not in wanted else list(wanted)
+
+    def _missing_pages(self, margin: int = PAGE // 2) -> list[int]:
+        return [page for page in self._wanted_pages(margin) if page not in self._pages]
+
+    def pages_to_reload(self, *, newest: bool = False) -> list[int]:
+        """The pages to read again when the cache changed: those on screen (and the cursor's),
+        one more in case new interactions pushed lines down, and the first when ``newest``."""
+        pages = self._wanted_pages(margin=0) or [0]
+        pages.append(pages[-1] + 1)
+        if newest and 0 not in pages:
+            pages.insert(0, 0)
+        return pages
+
+    def replace(
+        self,
+        total: int,
+        pages: dict[int, list[Interaction]],
+        marks: dict[str, str],
+        *,
+        newest: bool = False,
+    ) -> None:
+        """Show freshly read ``pages`` of ``total`` interactions in one go.
+
+        The cursor stays on the interaction it was on (lines added above it move it down, and
+        the view scrolls with it), except at the top or with ``newest``: then it shows the
+        newest interaction.
+        """
+        anchor = self.item(self.cursor)
+        old_cursor, old_total = self.cursor, self.total
+        self.total = total
+        self.marks = dict(marks)
+        self._pages = OrderedDict((n, pages[n]) for n in sorted(pages))
+        self._lines.clear()
+        self.virtual_size = Size(1, total)
+        target = 0
+        if not newest and old_cursor > 0:
+            target = old_cursor
+            if anchor is not None:
+                for guess in (old_cursor + total - old_total, old_cursor):
+                    found = self.item(guess)
+                    if found is not None and found.id == anchor.id:
+                        target = guess
+                        break
+        target = self._clamp(target)
+        shift = target - old_cursor
+        if newest:
+            self.scroll_to(y=0, animate=False, immediate=True)
+        elif shift and self.scroll_offset.y > 0:
+            self.scroll_to(y=self.scroll_offset.y + shift, animate=False, immediate=True)
+        self.set_reactive(HistoryView.cursor, target)
+        self._scroll_to_cursor()
+        self.refresh()
+        self._announce()
 
     def _request_pages(self) -> None:
         missing = self._missing_pages()
@@ -171,7 +247,11 @@ class HistoryView(ScrollView, can_focus=True):
         self._announce()
 
     def _announce(self) -> None:
-        self.post_message(self.Highlighted(self.cursor, self.total, self.item(self.cursor)))
+        self.post_message(
+            self.Highlighted(
+                self.cursor, self.total, self.item(self.cursor), self.mark(self.cursor)
+            )
+        )
 
     def _scroll_to_cursor(self) -> None:
         height = max(self.scrollable_content_region.height, 1)
@@ -230,11 +310,13 @@ class HistoryView(ScrollView, can_focus=True):
         key = (index, width, selected and self.has_focus)
         strip = self._lines.get(key)
         if strip is None:
-            strip = self._render_row(item, width, key[2], selected)
+            strip = self._render_row(item, width, key[2], selected, self.marks.get(item.id))
             self._lines[key] = strip
         return strip
 
-    def _render_row(self, item: Interaction, width: int, focused: bool, selected: bool) -> Strip:
+    def _render_row(
+        self, item: Interaction, width: int, focused: bool, selected: bool, mark: str | None
+    ) -> Strip:
         text = cells(item)
         component = self.get_component_rich_style
         base = self.rich_style
@@ -250,7 +332,15 @@ class HistoryView(ScrollView, can_focus=True):
         for name, cell_width in COLUMNS:
             segments.append(Segment(fit(text[name], cell_width), base + styles.get(name, muted)))
             segments.append(Segment(" " * GAP, base))
-        segments.append(Segment(fit(text["notes"], notes_width(width - 1)), base + styles["notes"]))
+        notes = notes_width(width - 1)
+        if mark is not None:
+            badge = f" {t(f'mark.{mark}')} "
+            badge_width = min(cell_len(badge), notes)
+            style = base + component(f"history-view--{mark}", partial=True)
+            segments.append(Segment(fit(badge, badge_width), style))
+            segments.append(Segment(" "[: max(notes - badge_width, 0)], base))
+            notes = max(notes - badge_width - 1, 0)
+        segments.append(Segment(fit(text["notes"], notes), base + styles["notes"]))
         return Strip(segments).adjust_cell_length(width, base)
 
     def on_focus(self) -> None:

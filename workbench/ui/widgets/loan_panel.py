@@ -29,6 +29,12 @@ class LoanPanel(VerticalScroll):
         self.border_title = t("section.loans", count=len(self.view.loans))
         self.select(0)
 
+    async def show(self, view: BorrowerView) -> None:
+        """Show a newer reading of the borrower's loans (the screen re-selects its loan)."""
+        self.view = view
+        await self.recompose()
+        self.border_title = t("section.loans", count=len(view.loans))
+
     def select(self, index: int) -> None:
         """Highlight the card of loan ``index`` and scroll it into view."""
         cards = list(self.query(LoanCard))

@@ -24,6 +24,21 @@ class PaymentsTable(DataTable):
     def on_mount(self) -> None:
         for key in COLUMNS:
             self.add_column(t(f"payments.col.{key}"), key=key)
+        self._add_rows()
+
+    def show(self, view: BorrowerView) -> None:
+        """Show a newer reading of the borrower's payments, the cursor where it was."""
+        if view.payments == self.view.payments and view.loans == self.view.loans:
+            self.view = view
+            return
+        self.view = view
+        row = self.cursor_row
+        self.clear()
+        self._add_rows()
+        if self.row_count:
+            self.move_cursor(row=min(row, self.row_count - 1), animate=False)
+
+    def _add_rows(self) -> None:
         contracts = {lv.loan.id: lv.loan.contract_no for lv in self.view.loans}
         self.add_rows(
             (

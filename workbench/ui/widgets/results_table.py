@@ -42,15 +42,17 @@ class ResultsTable(DataTable):
         for key in ("name", "id_no", "phone", "city", "matched", "bucket"):
             self.add_column(t(f"desk.col.{key}"), key=key)
 
-    def show(self, hits: list[LookupHit]) -> None:
-        """Replace the rows with ``hits`` (at most a lookup's limit) and highlight the first."""
+    def show(self, hits: list[LookupHit], *, keep: str | None = None) -> None:
+        """Replace the rows with ``hits`` (at most a lookup's limit) and highlight the first,
+        or the row of borrower ``keep`` when it is still listed."""
         # Columns are rebuilt too: their widths then fit these rows, not earlier, longer ones.
         self.clear(columns=True)
         self._add_columns()
         for hit in hits:
             self.add_row(*_row(hit), key=hit.borrower_id)
         if hits:
-            self.move_cursor(row=0)
+            ids = [hit.borrower_id for hit in hits]
+            self.move_cursor(row=ids.index(keep) if keep in ids else 0)
 
     def action_cursor_up(self) -> None:
         """Up from the first row goes back to the search box."""
