@@ -4,43 +4,179 @@ With no core configured, the desk runs on the embedded demo: the reference core 
 in-process (``httpx.ASGITransport``, no port) over a demo portfolio under the user data folder,
 synced into the demo cache once (with a progress bar), and every later run opens that cache
 straight away.
+
+Either way the desk keeps syncing in the background (``sync.runner.SyncRunner``): with the demo
+through the in-process core (built in the sync's thread, so the first frame does not wait for
+it), with a configured core over HTTP. Without a core (``--db`` only) the desk shows the cache.
+The start time is logged to ``desk.log`` in the data folder ("started in N ms").
 """
 
 from __future__ import annotations
 
 import asyncio
 import json
+import logging
 import os
+import threading
+import time
+from collections.abc import Callable
 from datetime import date
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 import click
 
 from workbench import config
+from workbench.sync.status import SyncStatus
+
+if TYPE_CHECKING:
+    import httpx
+
+    from workbench.sync.runner import SyncRunner
+    from workbench.sync.status import StatusCallback
 
 DEMO_BORROWERS = 2000
 DEMO_SEED = 7
 DEMO_CORE_URL = "http://demo-core"  # never resolved: requests go to the in-process app
+DEMO_PULL_INTERVAL = 10.0  # in-process pulls cost little; the demo core has no event stream
 AGENT_ZONE = ZoneInfo("Asia/Shanghai")
+LOG_FILE = "desk.log"
 
 
 def run_desk(*, db_path: str | None, core_url: str | None) -> None:
     """Open the desk on ``db_path`` / ``core_url``, or on the embedded demo when neither is set."""
+    started = time.perf_counter()
     core_url = core_url or config.default_core_url()
+    make_sync: Callable[[StatusCallback], SyncRunner] | None = None
     if db_path is None and core_url is None and not os.environ.get(config.ENV_DB):
         path = ensure_demo_cache()
+        make_sync = partial(demo_runner, path)
     else:
         path = Path(db_path) if db_path else config.default_db_path()
         if core_url:
-            _sync_once(path, core_url)
+            from workbench.cli.sync_cmds import load_token
+
+            token = load_token(None)
+            if not path.exists():  # nothing to show yet: the first sync comes first
+                _sync_once(path, core_url, token)
+            make_sync = partial(core_runner, path, core_url, token)
         elif not path.exists():
             raise click.ClickException(
                 f"没有缓存文件 / no cache at {path}: run `workbench sync --core URL --db {path}`"
             )
+    _log_to_file()
     from workbench.ui.app import WorkbenchApp
 
-    WorkbenchApp(path).run()
+    app = WorkbenchApp(path, started_at=started)
+    if make_sync is not None:
+        app.sync = DeferredSync(partial(make_sync, app.report_sync_status))
+    app.run()
+
+
+class DeferredSync:
+    """A sync runner made by ``build()`` only when the desk starts it (in the desk's worker
+    thread): the sync's imports and the demo core never delay the first frame."""
+
+    def __init__(self, build: Callable[[], SyncRunner]) -> None:
+        self._build = build
+        self._runner: SyncRunner | None = None
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    @property
+    def status(self) -> SyncStatus:
+        """The runner's status (the initial one until it exists)."""
+        runner = self._runner
+        return runner.status if runner is not None else SyncStatus()
+
+    def start(self) -> None:
+        """Build the runner and start it (blocks for the imports: call it from a thread)."""
+        with self._lock:
+            if not self._stopped and self._runner is None:
+                self._runner = self._build()
+                self._runner.start()
+
+    def poke(self) -> None:
+        """Deliver new actions now."""
+        if self._runner is not None:
+            self._runner.poke()
+
+    def stop(self) -> None:
+        """Stop the runner (waits for a start under way)."""
+        with self._lock:
+            self._stopped = True
+            if self._runner is not None:
+                self._runner.stop()
+
+
+def core_runner(
+    path: Path, core_url: str, token: str | None, on_status: StatusCallback
+) -> SyncRunner:
+    """The desk's background sync with a core over HTTP (live events, pull, push)."""
+    from workbench.sync.runner import SyncRunner
+
+    return SyncRunner(path, core_url, token=token, on_status=on_status)
+
+
+def demo_runner(path: Path, on_status: StatusCallback) -> SyncRunner:
+    """The desk's background sync with the embedded demo core, in-process.
+
+    The core is built on the first request, in the sync's own thread; over ASGITransport there
+    is no event stream, so the runner polls every :data:`DEMO_PULL_INTERVAL` seconds (and pulls
+    at once after each action it delivers)."""
+    from workbench.sync.runner import SyncRunner
+
+    return SyncRunner(
+        path,
+        DEMO_CORE_URL,
+        transport=lazy_core_transport(lambda: demo_core_app(path)),
+        events=False,
+        pull_interval=DEMO_PULL_INTERVAL,
+        on_status=on_status,
+    )
+
+
+def demo_core_app(cache: Path):
+    """The embedded core over the demo cache's core store, with the parameters it was built
+    with (read from the ready marker)."""
+    from workbench.core.app import create_app
+
+    params = json.loads(demo_marker(cache).read_text(encoding="utf-8"))
+    return create_app(
+        demo_core_path(cache),
+        borrowers=int(params["borrowers"]),
+        seed=int(params["seed"]),
+        as_of=date.fromisoformat(params["as_of"]),
+    )
+
+
+def lazy_core_transport(build: Callable[[], object]) -> httpx.AsyncBaseTransport:
+    """An in-process transport to the ASGI app ``build()`` makes on the first request."""
+    import httpx
+
+    class LazyASGITransport(httpx.AsyncBaseTransport):
+        def __init__(self) -> None:
+            self._inner: httpx.ASGITransport | None = None
+
+        async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+            if self._inner is None:
+                self._inner = httpx.ASGITransport(app=build())
+            return await self._inner.handle_async_request(request)
+
+    return LazyASGITransport()
+
+
+def _log_to_file() -> None:
+    """Send the workbench's log (start time, sync trouble) to ``desk.log``, never the screen."""
+    folder = config.data_dir()
+    folder.mkdir(parents=True, exist_ok=True)
+    handler = logging.FileHandler(folder / LOG_FILE, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logger = logging.getLogger("workbench")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
 
 
 def ensure_demo_cache(*, borrowers: int = DEMO_BORROWERS) -> Path:
@@ -111,15 +247,15 @@ def _demo_as_of(marker: Path) -> date:
     return config.now().astimezone(AGENT_ZONE).date()
 
 
-def _sync_once(path: Path, core_url: str) -> None:
-    """Bring a configured core's cache up to date before the desk opens (first cut)."""
+def _sync_once(path: Path, core_url: str, token: str | None = None) -> None:
+    """Fill a new cache from a configured core before the desk opens (with a progress bar)."""
     from workbench.cli.sync_cmds import progress_bar
     from workbench.sync.client import SyncError
     from workbench.sync.pull import pull_from
 
     try:
         with progress_bar("同步 syncing") as progress:
-            asyncio.run(pull_from(path, core_url, progress=progress))
+            asyncio.run(pull_from(path, core_url, token=token, progress=progress))
     except SyncError as exc:
         if not path.exists():
             raise click.ClickException(f"同步失败 / sync failed: {exc}") from exc
