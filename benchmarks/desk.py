@@ -73,66 +73,62 @@ async def _desk_ready(app: TimedApp, pilot) -> None:
     await pilot.pause()
 
 
-async def render_views(cache: Path, borrower_ids: list[str]) -> list[float]:
-    """Seconds from ``open_borrower`` to the painted, ready view, for each borrower in turn."""
-    from workbench.ui.screens.borrower import BorrowerScreen
-
+async def desk_figures(
+    cache: Path, random_ids: list[str], heavy_ids: list[str], queries: list[str]
+) -> tuple[list[float], list[float], list[float]]:
+    """(random views, heavy views, keystrokes) in seconds, all in one running desk."""
     app = TimedApp(cache)
-    out = []
     async with app.run_test(size=SIZE) as pilot:
         await _desk_ready(app, pilot)
-        for bid in borrower_ids:
-
-            def ready(bid: str = bid) -> bool:
-                screen = app.screen
-                return (
-                    isinstance(screen, BorrowerScreen)
-                    and screen.borrower_id == bid
-                    and screen.is_ready
-                )
-
-            app.watch = ready
-            started = time.perf_counter()
-            app.open_borrower(bid)
-            out.append(await app.until_painted(started))
-            app.back_to_search()
-            await app.workers.wait_for_complete()
-            await pilot.pause()
-    return out
+        randoms = [await _render_view(app, pilot, bid) for bid in random_ids]
+        heavies = [await _render_view(app, pilot, bid) for bid in heavy_ids]
+        typed = [s for query in queries for s in await _type_query(app, pilot, query)]
+        await app.workers.wait_for_complete()
+    return randoms, heavies, typed
 
 
-async def type_queries(cache: Path, queries: list[str]) -> list[float]:
+async def _render_view(app: TimedApp, pilot, bid: str) -> float:
+    """Seconds from ``open_borrower`` to the painted, ready view of ``bid``; then back."""
+    from workbench.ui.screens.borrower import BorrowerScreen
+
+    def ready() -> bool:
+        screen = app.screen
+        return isinstance(screen, BorrowerScreen) and screen.borrower_id == bid and screen.is_ready
+
+    app.watch = ready
+    started = time.perf_counter()
+    app.open_borrower(bid)
+    elapsed = await app.until_painted(started)
+    app.back_to_search()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return elapsed
+
+
+async def _type_query(app: TimedApp, pilot, query: str) -> list[float]:
     """Seconds from each keystroke to the painted results for the text typed so far.
 
-    Each query is typed into an empty box one character at a time, each key only after the
+    The query is typed into an empty box one character at a time, each key only after the
     previous one's results are on screen (a typist reading as they go).
     """
     from workbench.ui.widgets.search_box import SearchBox
 
-    app = TimedApp(cache)
+    desk = _desk(app)
+    box = desk.query_one(SearchBox)
+    desk.action_clear_search()
+    await pilot.pause()
     out = []
-    async with app.run_test(size=SIZE) as pilot:
-        await _desk_ready(app, pilot)
-        desk = _desk(app)
-        box = desk.query_one(SearchBox)
-        for query in queries:
-            desk.action_clear_search()
-            await pilot.pause()
-            for n in range(1, len(query) + 1):
-                typed = query[:n]
+    for n in range(1, len(query) + 1):
+        typed = query[:n]
 
-                def answered(typed: str = typed) -> bool:
-                    return (
-                        box.value.strip() == typed
-                        and desk.shown_query == typed
-                        and not desk.is_searching
-                    )
+        def answered(typed: str = typed) -> bool:
+            shown = desk.shown_query == typed and not desk.is_searching
+            return shown and box.value.strip() == typed
 
-                app.watch = answered
-                started = time.perf_counter()
-                await pilot.press(query[n - 1])
-                out.append(await app.until_painted(started))
-        await app.workers.wait_for_complete()
+        app.watch = answered
+        started = time.perf_counter()
+        await pilot.press(query[n - 1])
+        out.append(await app.until_painted(started))
     return out
 
 

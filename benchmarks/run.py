@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from benchmarks import build, desk, reads, startup, syncfigs
+from benchmarks.core_server import served_core
 from benchmarks.stats import Latency, Row, time_each
 from benchmarks.table import (
     CACHE_SIZE,
@@ -50,13 +51,15 @@ class Plan:
     startups: int
     incrementals: int
     syncs: int
+    session_borrowers: int  # borrowers opened in the memory session
+    session_queries: int
 
 
 PLANS = {
-    "tiny": Plan(samples=15, rounds=2, renders=3, heavy_renders=2, typed=2, startups=1,
-                 incrementals=2, syncs=1),
+    "tiny": Plan(samples=15, rounds=2, renders=3, heavy_renders=2, typed=1, startups=1,
+                 incrementals=2, syncs=1, session_borrowers=2, session_queries=1),
     "full": Plan(samples=200, rounds=3, renders=30, heavy_renders=10, typed=14, startups=5,
-                 incrementals=5, syncs=3),
+                 incrementals=5, syncs=3, session_borrowers=20, session_queries=7),
 }  # fmt: skip
 
 
@@ -136,10 +139,8 @@ def desk_rows(built: build.Built, plan: Plan, assembly: tuple[Latency, Latency])
     """Borrower chosen → view painted; keystroke → results painted (real app, headless)."""
     ids = reads.borrower_ids(built.borrowers, plan.renders, seed=3)
     heavy_ids = [built.heavy_id] * plan.heavy_renders
-    random_s = desk.run(desk.render_views, built.cache, ids)
-    heavy_s = desk.run(desk.render_views, built.cache, heavy_ids)
     queries = typed_queries(built, plan.typed)
-    typed_s = desk.run(desk.type_queries, built.cache, queries)
+    random_s, heavy_s, typed_s = desk.run(desk.desk_figures, built.cache, ids, heavy_ids, queries)
     floor = direct_lookups(built.cache, queries)
     return [
         Row("render: random borrower, chosen → painted", "ms", latency=Latency.of(random_s),
@@ -185,39 +186,42 @@ def direct_lookups(cache: Path, queries: list[str]) -> Latency:
 
 def process_rows(built: build.Built, plan: Plan) -> list[Row]:
     """Desk start-up against a minimal Textual app; the desk's peak memory in a session."""
-    desk_s, minimal_s = startup.startup_rounds(built.cache, plan.startups)
-    ids = reads.borrower_ids(built.borrowers, 20, seed=5)
-    peak = startup.session_peak_mb(built.cache, built.heavy_id, ids, typed_queries(built, 7))
+    desk_s, minimal_s = startup.startup_rounds(built.cache, plan.startups, warm=plan.startups > 1)
+    ids = reads.borrower_ids(built.borrowers, plan.session_borrowers, seed=5)
+    queries = typed_queries(built, plan.session_queries)
+    peak = startup.session_peak_mb(built.cache, built.heavy_id, ids, queries)
     return [
         Row("desk start-up → first interactive frame", "ms",
             latency=Latency.of(desk_s), floor=Latency.of(minimal_s),
             floor_name="Header+DataTable+Footer app", aim=STARTUP,
             note=f"fresh processes, {len(desk_s)} runs each, interleaved"),
         Row("desk peak memory (ru_maxrss)", "MB", value=peak, aim=MEMORY,
-            note="7 searches, 20 borrowers opened, the 10,000-interaction history scrolled "
-            "end to end"),
+            note=f"{len(queries)} searches, {len(ids)} borrowers opened, the 10,000-interaction "
+            "history scrolled end to end"),
     ]  # fmt: skip
 
 
 def sync_rows(built: build.Built, plan: Plan, root: Path | None) -> list[Row]:
     """Initial sync rate against its floor; 1,000 incremental changes in one pull."""
-    rows = []
-    measure_fn = syncfigs.colleague_measure()
-    if built.scale == "tiny":
-        sample_core, sample_n = built.core, built.borrowers
-    else:
-        sample_core, sample_n = sync_sample(root), syncfigs.SAMPLE_BORROWERS
-    if measure_fn is not None:
-        initial = measure_fn(sample_n)
-    else:
-        initial = syncfigs.initial_sync(sample_core, sample_n, build.SEED, plan.syncs)
-    rows.append(
+    serve = served_core
+    with serve(built.core, borrowers=built.borrowers, seed=build.SEED) as url:
+        if built.scale == "tiny":  # the tiny core is small enough to be its own sample
+            sample_n, initial = built.borrowers, initial_sync(url, built.borrowers, plan)
+        else:
+            sample_n, core = syncfigs.SAMPLE_BORROWERS, sync_sample(root)
+            with serve(core, borrowers=sample_n, seed=build.SEED) as sample_url:
+                initial = initial_sync(sample_url, sample_n, plan)
+        seconds = syncfigs.incremental(
+            url, built.core, built.cache, built.borrowers, plan.incrementals,
+            first_round=int(time.time()) % 100_000,
+        )  # fmt: skip
+    rows = [
         Row("initial sync (records per CPU-s)", "rec/s", value=initial["sync_records_per_cpu_s"],
             floor=initial["floor_records_per_cpu_s"], floor_name="executemany",
             aim=INITIAL_SYNC,
             note=f"{initial['records']:,} records from a {sample_n:,}-borrower core over "
-            "HTTP on loopback; floor: the same decoded records by plain executemany")
-    )  # fmt: skip
+            "HTTP on loopback; floor: the same decoded records by plain executemany"),
+    ]  # fmt: skip
     done = built.facts.get("sync", {})
     if done.get("records") and not done.get("resumed"):
         rows.append(
@@ -227,16 +231,19 @@ def sync_rows(built: build.Built, plan: Plan, root: Path | None) -> list[Row]:
                 f"({done['records'] / max(done['cpu_seconds'], 1e-9):,.0f} per CPU-s), "
                 "when the cache was built")
         )  # fmt: skip
-    first_round = int(time.time()) % 100_000
-    seconds = syncfigs.incremental(
-        built.core, built.cache, built.borrowers, build.SEED, plan.incrementals,
-        first_round=first_round,
-    )  # fmt: skip
     rows.append(
         Row("1,000 incremental changes, one pull", "ms", latency=Latency.of(seconds),
             aim=INCREMENTAL, note=f"{len(seconds)} pulls over HTTP on loopback")
     )  # fmt: skip
     return rows
+
+
+def initial_sync(url: str, borrowers: int, plan: Plan) -> dict[str, Any]:
+    """``benchmarks.sync.measure`` when it exists (the sync issue's own benchmark), else ours."""
+    theirs = syncfigs.colleague_measure()
+    if theirs is not None:
+        return theirs(borrowers)
+    return syncfigs.initial_sync(url, plan.syncs)
 
 
 def sync_sample(root: Path | None) -> Path:
