@@ -172,3 +172,11 @@ def test_each_kind_of_damage_to_each_entity(cache_path, feed, entity, how, pick)
     conn = connect(cache_path)
     applied = apply_page(conn, [change], "c1", on_bad_record=quarantine_change)
     assert (applied, cache_stats(conn)["quarantined"]) == ((1, 0) if stays_good else (0, 1))
+
+
+@pytest.mark.parametrize("entity", [["borrower"], {"a": 1}, None, 7, "x" * 10_000])
+def test_an_entity_that_is_not_a_name_is_quarantined(cache_path, feed, entity):
+    change = feed.borrower("B1") | {"entity": entity}
+    conn = connect(cache_path)
+    assert apply_page(conn, [change], "c1", on_bad_record=quarantine_change) == 0
+    assert cache_stats(conn)["quarantined"] == 1

@@ -103,21 +103,25 @@ def put_records(conn, entity: str, state: dict[str, dict[str, Any] | None]) -> N
 
 def _checked(change: Change) -> tuple[str, str, dict[str, Any] | None]:
     """``(entity, id, data)`` of a valid change (data None for a delete), else RecordError."""
-    if not isinstance(change, Mapping):
+    if type(change) is not dict and not isinstance(change, Mapping):
         raise RecordError("?", "?", "change is not an object")
     entity, op, record_id = change.get("entity"), change.get("op"), change.get("id")
-    entity = entity[:60] if isinstance(entity, str) else repr(entity)[:60]
-    try:
-        record_id = validate.check_id(record_id)
-    except validate.Bad as exc:
-        raise RecordError(entity, repr(record_id)[:60], str(exc)) from None
-    if entity not in schema.ENTITY_TABLES:
-        raise RecordError(entity, record_id, "unknown entity")
+    if type(entity) is not str or entity not in _TABLES:
+        shown = entity[:60] if isinstance(entity, str) else repr(entity)[:60]
+        raise RecordError(shown, repr(record_id)[:60], "unknown entity")
+    if type(record_id) is not str or not 0 < len(record_id) <= validate.MAX_ID_CHARS:
+        try:
+            validate.check_id(record_id)
+        except validate.Bad as exc:
+            raise RecordError(entity, repr(record_id)[:60], str(exc)) from None
+    if op == UPSERT:
+        return entity, record_id, records.check(entity, record_id, change.get("data"))
     if op == DELETE:
         return entity, record_id, None
-    if op != UPSERT:
-        raise RecordError(entity, record_id, f"unknown op {str(op)[:40]!r}")
-    return entity, record_id, records.check(entity, record_id, change.get("data"))
+    raise RecordError(entity, record_id, f"unknown op {str(op)[:40]!r}")
+
+
+_TABLES = frozenset(schema.ENTITY_TABLES)
 
 
 def _apply_entity(conn, entity: str, state: dict[str, dict[str, Any] | None]) -> None:

@@ -61,8 +61,12 @@ class Codec:
     def pack(self, entity: str, data: dict[str, Any]) -> tuple[Any, ...]:
         """``(id, *columns, data)`` row values of one record."""
         columns = schema.COLUMNS[entity]
-        rest = {k: v for k, v in data.items() if k != "id" and k not in columns}
-        return (data["id"], *(data.get(c) for c in columns), self.encode(entity, rest))
+        rest = dict(data)  # a C-level copy, then drop the few stored as columns
+        del rest["id"]
+        if not columns:
+            return (data["id"], self.encode(entity, rest))
+        values = [rest.pop(c, None) for c in columns]
+        return (data["id"], *values, self.encode(entity, rest))
 
     def unpack(self, conn, entity: str, row: tuple[Any, ...]) -> dict[str, Any]:
         """The record of a row selected as ``schema.row_columns(entity)``."""

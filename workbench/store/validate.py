@@ -60,33 +60,155 @@ def check_id(value: Any) -> str:
     return value
 
 
+# Each dataclass gets a checker generated as straight-line Python (one block per field, no loop
+# and no call for plain text/number/flag fields): validation runs on every record of the feed,
+# so this is the hot path of a sync. Dates and times already seen valid are not parsed again.
+_INT, _STR, _BOOL, _DATE, _TIME, _OTHER = range(6)
+_MISSING = object()
+_SEEN: set[str] = set()  # valid dates and times met so far (schedules repeat due dates)
+_SEEN_CAP = 200_000
+
+_BLOCK = {
+    _INT: "if type(v) is not int or not {lo} <= v <= {hi}: _bad({name!r}, _int_problem(v))\n"
+    "size += 8",
+    _STR: "if type(v) is not str: _bad({name!r}, 'expected text, got ' + _kind(v))\nsize += len(v)",
+    _BOOL: "if type(v) is not bool: _bad({name!r}, 'expected true/false, got ' + _kind(v))\n"
+    "size += 1",
+    _DATE: "if type(v) is not str or v not in _SEEN: _field({name!r}, _date, v)\nsize += 10",
+    _TIME: "if type(v) is not str or v not in _SEEN: _field({name!r}, _time, v)\nsize += len(v)",
+    _OTHER: "size += _field({name!r}, _checkers[{n}], v)",
+}
+
+
 @functools.cache
 def _object_checker(cls: type) -> Checker:
     hints = typing.get_type_hints(cls)
-    fields = []
+    lines = [
+        "def check(value):",
+        "    if not isinstance(value, dict):",
+        f"        raise Bad({cls.__name__.lower() + ' is not an object'!r})",
+        "    get = value.get",
+        "    size = 0",
+    ]
+    checkers: list[Checker] = []
     for f in dataclasses.fields(cls):
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        fields.append((f.name, _checker(f.name, hints[f.name], f.default == ""), required))
-    known = frozenset(name for name, _, _ in fields)
-    label = cls.__name__.lower()
+        hint, nullable = _unwrap_optional(hints[f.name])
+        kind = _kind_of(f.name, hint, f.default == "")
+        if kind == _OTHER:
+            checkers.append(_checker(f.name, hint, f.default == ""))
+        block = _BLOCK[kind].format(name=f.name, n=len(checkers) - 1, lo=_INT_MIN, hi=_INT_MAX)
+        lines.append(f"    v = get({f.name!r}, _MISSING)")
+        lines.append("    if v is not _MISSING" + (" and v is not None:" if nullable else ":"))
+        lines += ["        " + line for line in block.splitlines()]
+        if required:
+            lines.append("    elif v is _MISSING:")
+            lines.append(f"        raise Bad({'missing field ' + f.name!r})")
+    count = len(dataclasses.fields(cls))
+    lines += [
+        f"    if len(value) > {count} or not value.keys() <= _known:",
+        "        size += _extra_size(value, _known)",
+        "    return size",
+    ]
+    namespace = {
+        "Bad": Bad,
+        "_MISSING": _MISSING,
+        "_SEEN": _SEEN,
+        "_bad": _bad,
+        "_field": _field,
+        "_date": _date,
+        "_time": _time,
+        "_int_problem": _int_problem,
+        "_kind": _kind,
+        "_checkers": checkers,
+        "_extra_size": _extra_size,
+        "_known": frozenset(f.name for f in dataclasses.fields(cls)),
+    }
+    exec("\n".join(lines), namespace)  # the source is built above from field names only
+    return namespace["check"]
 
-    def check(value: Any) -> int:
-        if not isinstance(value, dict):
-            raise Bad(f"{label} is not an object")
-        size = 0
-        for name, checker, required in fields:
-            if name in value:
-                try:
-                    size += checker(value[name])
-                except Bad as exc:
-                    raise Bad(f"{name}: {exc}") from None
-            elif required:
-                raise Bad(f"missing field {name}")
-        if len(value) > len(fields) or not value.keys() <= known:
-            size += _extra_size(value, known)
-        return size
 
-    return check
+def _bad(name: str, problem: str) -> None:
+    raise Bad(f"{name}: {problem}")
+
+
+def _field(name: str, checker: Checker, value: Any) -> int:
+    """Run a field's checker, naming the field in its complaint."""
+    try:
+        return checker(value)
+    except Bad as exc:
+        raise Bad(f"{name}: {exc}") from None
+
+
+def _unwrap_optional(hint: Any) -> tuple[Any, bool]:
+    """``X | None`` → (X, True); anything else → (hint, False)."""
+    if typing.get_origin(hint) in (typing.Union, types.UnionType):
+        args = [a for a in typing.get_args(hint) if a is not type(None)]
+        if len(args) == 1 and len(args) < len(typing.get_args(hint)):
+            return args[0], True
+    return hint, False
+
+
+def _kind_of(name: str, hint: Any, empty_ok: bool) -> int:
+    if hint is int:
+        return _INT
+    if hint is bool:
+        return _BOOL
+    if hint is str:
+        if _is_date_field(name):
+            return _OTHER if empty_ok else _DATE
+        if _is_time_field(name):
+            return _OTHER if empty_ok else _TIME
+        return _STR
+    return _OTHER
+
+
+def _is_date_field(name: str) -> bool:
+    return name.endswith("_date") or name == "insurance_expiry"
+
+
+def _is_time_field(name: str) -> bool:
+    return name.endswith("_at") or name == "at"
+
+
+def _int_problem(value: Any) -> str:
+    if type(value) is not int:
+        return f"expected a whole number, got {_kind(value)}"
+    return "number out of range"
+
+
+def _date(value: Any) -> int:
+    """Raise Bad unless ``value`` is a ``YYYY-MM-DD`` date; remember the good ones."""
+    if type(value) is not str:
+        raise Bad(f"expected a date, got {_kind(value)}")
+    if len(value) != 10 or value[4] != "-" or value[7] != "-":
+        raise Bad(f"not a YYYY-MM-DD date: {value[:40]!r}")
+    try:
+        date.fromisoformat(value)
+    except ValueError:
+        raise Bad(f"not a valid date: {value!r}") from None
+    _remember(value)
+    return 10
+
+
+def _time(value: Any) -> int:
+    """Raise Bad unless ``value`` is a UTC ISO-8601 time ending in Z; remember the good ones."""
+    if type(value) is not str:
+        raise Bad(f"expected a UTC time, got {_kind(value)}")
+    if not 20 <= len(value) <= 40 or value[-1] != "Z" or value[10] != "T":
+        raise Bad(f"not a UTC ISO-8601 time ending in Z: {value[:40]!r}")
+    try:
+        datetime.fromisoformat(value)
+    except ValueError:
+        raise Bad(f"not a valid time: {value!r}") from None
+    _remember(value)
+    return len(value)
+
+
+def _remember(value: str) -> None:
+    if len(_SEEN) >= _SEEN_CAP:
+        _SEEN.clear()
+    _SEEN.add(value)
 
 
 def _extra_size(value: dict[str, Any], known: frozenset[str]) -> int:
@@ -128,9 +250,9 @@ def _checker(name: str, hint: Any, empty_ok: bool) -> Checker:
 
 
 def _text_checker(name: str, empty_ok: bool) -> Checker:
-    if name.endswith("_date") or name == "insurance_expiry":
+    if _is_date_field(name):
         return _date_text(empty_ok)
-    if name.endswith("_at") or name == "at":
+    if _is_time_field(name):
         return _time_text(empty_ok)
     return _str
 
@@ -147,13 +269,7 @@ def _date_text(empty_ok: bool) -> Checker:
             raise Bad(f"expected a date, got {_kind(value)}")
         if value == "" and empty_ok:
             return 0
-        if len(value) != 10 or value[4] != "-" or value[7] != "-":
-            raise Bad(f"not a YYYY-MM-DD date: {value[:40]!r}")
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            raise Bad(f"not a valid date: {value!r}") from None
-        return 10
+        return _date(value)
 
     return check
 
@@ -164,13 +280,7 @@ def _time_text(empty_ok: bool) -> Checker:
             raise Bad(f"expected a UTC time, got {_kind(value)}")
         if value == "" and empty_ok:
             return 0
-        if not 20 <= len(value) <= 40 or value[-1] != "Z" or value[10] != "T":
-            raise Bad(f"not a UTC ISO-8601 time ending in Z: {value[:40]!r}")
-        try:
-            datetime.fromisoformat(value)
-        except ValueError:
-            raise Bad(f"not a valid time: {value!r}") from None
-        return len(value)
+        return _time(value)
 
     return check
 
