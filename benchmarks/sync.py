@@ -188,15 +188,15 @@ def measure(borrowers: int, *, root: Path | None = None) -> dict[str, Any]:
     with (
         core_store(borrowers, root) as core,
         served_core(core, borrowers=borrowers, seed=SEED) as url,
+        tempfile.TemporaryDirectory(prefix="wb-sync-bench-") as tmp,
     ):
-        with tempfile.TemporaryDirectory(prefix="wb-sync-bench-") as tmp:
-            work = Path(tmp)
-            log("workbench sync …")
-            sync = timed_sync(work / "cache.db", url)
-            log("floor (executemany, same codec) …")
-            floor = timed_floor_and_export(work / "floor.db", url, work)
-            log("sqlite-utils insert --nl …")
-            utils = timed_sqlite_utils(work / "sqlite-utils.db", work)
+        work = Path(tmp)
+        log("workbench sync …")
+        sync = timed_sync(work / "cache.db", url)
+        log("floor (executemany, same codec) …")
+        floor = timed_floor_and_export(work / "floor.db", url, work)
+        log("sqlite-utils insert --nl …")
+        utils = timed_sqlite_utils(work / "sqlite-utils.db", work)
     rates = {
         name: figures["records"] / max(figures["cpu_s"], 1e-9)
         for name, figures in (("sync", sync), ("floor", floor), ("sqlite_utils", utils))
