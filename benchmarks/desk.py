@@ -69,8 +69,18 @@ async def _desk_ready(app: TimedApp, pilot) -> None:
         if time.monotonic() > deadline:
             raise TimeoutError("the desk's search box never took the focus")
         await asyncio.sleep(0.005)
-    await app.workers.wait_for_complete()
+    await drain(app)
     await pilot.pause()
+
+
+async def drain(app) -> None:
+    """Wait until no worker of the app is running (cancelled ones included, unlike
+    ``workers.wait_for_complete``, which raises for a worker a newer one cancelled)."""
+    deadline = time.monotonic() + TIMEOUT_S
+    while any(not worker.is_finished for worker in app.workers):
+        if time.monotonic() > deadline:
+            raise TimeoutError("the desk's workers did not finish")
+        await asyncio.sleep(0.001)
 
 
 async def desk_figures(
@@ -83,7 +93,7 @@ async def desk_figures(
         randoms = [await _render_view(app, pilot, bid) for bid in random_ids]
         heavies = [await _render_view(app, pilot, bid) for bid in heavy_ids]
         typed = [s for query in queries for s in await _type_query(app, pilot, query)]
-        await app.workers.wait_for_complete()
+        await drain(app)
     return randoms, heavies, typed
 
 
@@ -100,7 +110,7 @@ async def _render_view(app: TimedApp, pilot, bid: str) -> float:
     app.open_borrower(bid)
     elapsed = await app.until_painted(started)
     app.back_to_search()
-    await app.workers.wait_for_complete()
+    await drain(app)
     await pilot.pause()
     return elapsed
 

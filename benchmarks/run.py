@@ -10,10 +10,12 @@ compared with). ``--scale tiny`` (300 borrowers, few repetitions) exists for the
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -167,8 +169,8 @@ def typed_queries(built: build.Built, count: int) -> list[str]:
     out = []
     for n, probe in enumerate(probes):
         kind = kinds[n % len(kinds)]
-        if kind in probe.queries:
-            out.append(probe.queries[kind])
+        if kind in probe.queries:  # a plate is typed without its dot: 苏ED27624
+            out.append(probe.queries[kind].replace("·", ""))
     return out
 
 
@@ -242,8 +244,23 @@ def initial_sync(url: str, borrowers: int, plan: Plan) -> dict[str, Any]:
     """``benchmarks.sync.measure`` when it exists (the sync issue's own benchmark), else ours."""
     theirs = syncfigs.colleague_measure()
     if theirs is not None:
-        return theirs(borrowers)
+        with _stdout_to_stderr():  # its sqlite-utils children print to the inherited stdout
+            return theirs(borrowers)
     return syncfigs.initial_sync(url, plan.syncs)
+
+
+@contextlib.contextmanager
+def _stdout_to_stderr() -> Iterator[None]:
+    """Send file descriptor 1 to stderr for a while (child processes included)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
 
 
 def sync_sample(root: Path | None) -> Path:

@@ -130,7 +130,7 @@ async def _session(cache: str, heavy_id: str, ids: list[str], queries: list[str]
 
     app = TimedApp(Path(cache))
     async with app.run_test(size=SIZE) as pilot:
-        await app.workers.wait_for_complete()
+        await _settle(app, pilot)
         for query in queries:
             await pilot.press(*query)
             await _settle(app, pilot)
@@ -147,8 +147,10 @@ async def _session(cache: str, heavy_id: str, ids: list[str], queries: list[str]
 
 
 async def _settle(app, pilot) -> None:
+    from benchmarks.desk import drain
+
     await asyncio.sleep(0.2)  # longer than the desk's search debounce
-    await app.workers.wait_for_complete()
+    await drain(app)
     await pilot.pause()
 
 
