@@ -45,10 +45,10 @@ from workbench.core.portfolio import open_portfolio
 from workbench.store import schema
 from workbench.store.codec import TRAIN_AT, codec_of
 from workbench.store.db import connect, write_transaction
-from workbench.sync.pull import pull_from
+from workbench.sync.pull import PAGE_SIZE, pull_from
 
 SEED = 7
-PAGE = 1000
+PAGE = PAGE_SIZE  # the sync's own page size, for the floor's transactions too
 KEEP_CORES_FROM = 5000  # larger cores are kept between runs under benchmarks/.cache
 
 

@@ -109,7 +109,8 @@ def cache() -> None:
 @json_option
 @click.pass_context
 def stats(ctx: click.Context, db_path: str | None, as_json: bool) -> None:
-    """Row counts per entity (named as in the core's /v1/stats) and the sync cursor."""
+    """Row counts per entity (named as in the core's /v1/stats), the sync cursor, quarantined
+    feed records and the outbox."""
     from workbench.store.queries import cache_stats
 
     path = resolve_db(ctx, db_path)
@@ -120,3 +121,8 @@ def stats(ctx: click.Context, db_path: str | None, as_json: bool) -> None:
     from workbench.cli.read_render import print_stats
 
     print_stats(path, result)
+    box = result["outbox"]
+    click.echo(
+        f"隔离 quarantined {result['quarantined']:,}  ·  待确认 pending {box['pending']:,}  ·  "
+        f"需处理 parked {box['parked']:,}  ·  已确认 confirmed {box['confirmed']:,}"
+    )

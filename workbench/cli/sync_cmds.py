@@ -20,6 +20,8 @@ import click
 from workbench import config
 from workbench.cli.read_cmds import emit_json, resolve_db
 
+PAGE_SIZE = 5000  # the reference core serves at most 5,000 changes a page
+
 token_option = click.option(
     "--token",
     help="Bearer token (else WORKBENCH_TOKEN, else the token file in the config folder).",
@@ -33,7 +35,7 @@ token_option = click.option(
 @click.option("--follow", "mode", flag_value="follow", help="Keep syncing until interrupted.")
 @click.option("--push/--no-push", default=True, show_default=True, help="Send the outbox too.")
 @token_option
-@click.option("--page-size", default=1000, show_default=True, type=click.IntRange(1, 10_000))
+@click.option("--page-size", default=PAGE_SIZE, show_default=True, type=click.IntRange(1, 10_000))
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary on stdout (--once).")
 @click.pass_context
 def sync(

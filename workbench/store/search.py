@@ -30,6 +30,7 @@ index on ``borrower_id`` is needed.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -86,12 +87,15 @@ def borrower_keys(data: dict[str, Any]) -> set[tuple[str, str]]:
     return keys
 
 
-def _pinyin_keys(hanzi: str) -> set[tuple[str, str]]:
+@functools.lru_cache(maxsize=65_536)
+def _pinyin_keys(hanzi: str) -> frozenset[tuple[str, str]]:
+    # Cached: names repeat (张伟 thousands of times), and pypinyin costs ~0.2 ms a name.
     # Imported here: pypinyin's dictionaries take ~0.4 s to load, and only writers need them.
-    from pypinyin import Style, lazy_pinyin
+    from pypinyin import lazy_pinyin
 
-    initials = "".join(lazy_pinyin(hanzi, style=Style.FIRST_LETTER)).lower()
-    return {(initials, INITIALS), ("".join(lazy_pinyin(hanzi)).lower(), PINYIN)}
+    syllables = lazy_pinyin(hanzi)  # initials are their first letters (Style.FIRST_LETTER's)
+    initials = "".join(s[:1] for s in syllables).lower()
+    return frozenset({(initials, INITIALS), ("".join(syllables).lower(), PINYIN)})
 
 
 def loan_keys(data: dict[str, Any]) -> set[tuple[str, str]]:

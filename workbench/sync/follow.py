@@ -16,7 +16,7 @@ from workbench.store.apply import get_cursor
 from workbench.store.db import connect, write_transaction
 from workbench.sync.client import Unauthorized, make_client
 from workbench.sync.events import OPEN, EventsUnsupported, stream_events
-from workbench.sync.pull import PullResult, pull
+from workbench.sync.pull import PAGE_SIZE, PullResult, pull
 from workbench.sync.push import push
 from workbench.sync.status import StatusCallback, SyncState, SyncStatus
 
@@ -40,7 +40,7 @@ class Follower:
         on_status: StatusCallback | None = None,
         pull_interval: float = PULL_INTERVAL,
         push_interval: float = PUSH_INTERVAL,
-        page_size: int = 1000,
+        page_size: int = PAGE_SIZE,
         events: bool | None = None,
     ) -> None:
         self.db_path = db_path

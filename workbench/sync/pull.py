@@ -39,6 +39,9 @@ from workbench.sync.client import DEADLINE, CursorGone, SyncError, get_json, mak
 Progress = Callable[[int, int | None], None]
 """``progress(applied_so_far, total_estimate)``; the estimate is None when unknown."""
 LAST_PULL_AT = "last_pull_at"
+PAGE_SIZE = 5000
+"""Changes asked for per page: the reference core's maximum; per-request overhead is ~3 µs a
+record at 1,000 a page and ~1 µs at 5,000 (a page is still applied in one transaction)."""
 _MAX_CURSOR_CHARS = 64
 
 
@@ -56,7 +59,7 @@ async def pull(
     conn_or_path: Any,
     client: httpx.AsyncClient,
     *,
-    page_size: int = 1000,
+    page_size: int = PAGE_SIZE,
     progress: Progress | None = None,
     on_bad_record: BadRecordHandler | None = quarantine_change,
     deadline: float = DEADLINE,
@@ -183,7 +186,7 @@ async def pull_from(
     *,
     transport: httpx.AsyncBaseTransport | None = None,
     token: str | None = None,
-    page_size: int = 1000,
+    page_size: int = PAGE_SIZE,
     progress: Progress | None = None,
 ) -> PullResult:
     """Open a client for ``base_url`` and :func:`pull` into the cache at ``path``."""
