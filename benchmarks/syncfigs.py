@@ -8,8 +8,9 @@ columns and the record as JSON text, one transaction per page). When ``benchmark
 offers a ``measure`` function, its figures are used instead (see :func:`initial_sync`).
 
 Incremental. 1,000 records change at the core (``CoreStore.upsert_many``: new contacts,
-borrowers' details, loans re-sent) and one ``pull`` brings them into the scale's cache; the
-figure is the wall time of that pull, repeated with fresh changes each time.
+borrowers' details, loans re-sent) and one ``pull`` brings them into the scale's cache (with an
+open connection and client, as the desk's follower pulls); the figure is the wall time of that
+pull, repeated with fresh changes each time.
 """
 
 from __future__ import annotations
@@ -29,7 +30,8 @@ import orjson
 from workbench.core.storage import CoreStore
 from workbench.store import schema
 from workbench.store.db import connect, write_transaction
-from workbench.sync.pull import pull_from
+from workbench.sync.client import make_client
+from workbench.sync.pull import pull, pull_from
 
 SAMPLE_BORROWERS = 2000
 CHANGES = 1000
@@ -116,22 +118,35 @@ def incremental(
     url: str, core: Path, cache: Path, borrowers: int, repeats: int, *, first_round: int
 ) -> list[float]:
     """Wall seconds of one pull bringing :data:`CHANGES` fresh changes made at ``core`` (served
-    at ``url``) into ``cache``, per repetition."""
+    at ``url``) into ``cache``, per repetition.
+
+    The pull runs as the desk's follower runs it (``workbench.sync.follow``): with one open
+    cache connection and one HTTP client for all pulls.
+    """
+    return asyncio.run(_incremental(url, core, cache, borrowers, repeats, first_round))
+
+
+async def _incremental(
+    url: str, core: Path, cache: Path, borrowers: int, repeats: int, first_round: int
+) -> list[float]:
     out = []
-    asyncio.run(pull_from(cache, url))  # start level with the core
+    conn = connect(cache)
     store = CoreStore.open(core)
     try:
-        for n in range(repeats):
-            changes = changed_records(store, borrowers, first_round + n)
-            store.upsert_many(changes)
-            started = time.perf_counter()
-            result = asyncio.run(pull_from(cache, url, page_size=PAGE))
-            out.append(time.perf_counter() - started)
-            distinct = len({(entity, rid) for entity, rid, _ in changes})  # < 1,000 when tiny
-            if result.applied != distinct:
-                raise RuntimeError(f"pulled {result.applied} changes, not {distinct}")
+        async with make_client(url) as client:
+            await pull(conn, client, page_size=PAGE)  # start level with the core
+            for n in range(repeats):
+                changes = changed_records(store, borrowers, first_round + n)
+                store.upsert_many(changes)
+                started = time.perf_counter()
+                result = await pull(conn, client, page_size=PAGE)
+                out.append(time.perf_counter() - started)
+                distinct = len({(entity, rid) for entity, rid, _ in changes})  # < 1,000 when tiny
+                if result.applied != distinct:
+                    raise RuntimeError(f"pulled {result.applied} changes, not {distinct}")
     finally:
         store.close()
+        conn.close()
     return out
 
 
