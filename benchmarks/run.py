@@ -198,6 +198,7 @@ def process_rows(built: build.Built, plan: Plan) -> list[Row]:
             floor_name="Header+DataTable+Footer app", aim=STARTUP,
             note=f"fresh processes, {len(desk_s)} runs each, interleaved"),
         Row("desk peak memory (ru_maxrss)", "MB", value=peak, aim=MEMORY,
+            floor=startup.minimal_app_peak_mb(), floor_name="minimal app",
             note=f"{len(queries)} searches, {len(ids)} borrowers opened, the 10,000-interaction "
             "history scrolled end to end"),
     ]  # fmt: skip

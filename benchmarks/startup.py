@@ -32,15 +32,26 @@ def first_frame_seconds(kind: str, cache: Path | None = None) -> float:
     command = [sys.executable, "-m", "benchmarks.startup", kind]
     if cache is not None:
         command.append(str(cache))
+    return _first_frame(command)[0]
+
+
+def _first_frame(command: list[str]) -> tuple[float, float]:
+    """(seconds to the first frame, peak MB of the process) of one start-up probe."""
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=_project_root())
     assert child.stdout is not None
     line = child.stdout.readline()
     elapsed = time.perf_counter() - started
+    rest = child.stdout.read()
     child.wait(timeout=60)
-    if line.strip() != b"frame":
-        raise RuntimeError(f"{kind} start-up probe failed (exit {child.returncode})")
-    return elapsed
+    if line.strip() != b"frame" or not rest.strip():
+        raise RuntimeError(f"{command[3]} start-up probe failed (exit {child.returncode})")
+    return elapsed, float(rest.split()[-1])
+
+
+def minimal_app_peak_mb() -> float:
+    """Peak resident memory (MB) of the minimal Textual app at its first frame."""
+    return _first_frame([sys.executable, "-m", "benchmarks.startup", "minimal"])[1]
 
 
 def startup_rounds(
@@ -168,6 +179,7 @@ def main(argv: list[str]) -> None:
     if kind in ("desk", "minimal"):
         app = _first_frame_app(kind, argv[1] if len(argv) > 1 else None)
         app.run(headless=True, size=SIZE)
+        _say(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024:.1f}")
         return
     if kind == "session":
         cache, heavy_id, rest = argv[1], argv[2], argv[3:]
