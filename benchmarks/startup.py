@@ -16,10 +16,10 @@ from __future__ import annotations
 import asyncio
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import time
+from dataclasses import dataclass, field
 from pathlib import Path
 
 SIZE = (140, 45)
@@ -27,16 +27,12 @@ FAILURES: list[str] = []
 """Sessions that failed once and were run again (the run reports them)."""
 
 
-def first_frame_seconds(kind: str, cache: Path | None = None) -> float:
-    """Seconds from spawning ``kind`` (``desk`` or ``minimal``) to its first interactive frame."""
+def first_frame(kind: str, cache: Path | None = None) -> tuple[float, float]:
+    """(seconds from spawning ``kind`` — ``desk`` or ``minimal`` — to its first interactive
+    frame, peak MB of that process)."""
     command = [sys.executable, "-m", "benchmarks.startup", kind]
     if cache is not None:
         command.append(str(cache))
-    return _first_frame(command)[0]
-
-
-def _first_frame(command: list[str]) -> tuple[float, float]:
-    """(seconds to the first frame, peak MB of the process) of one start-up probe."""
     started = time.perf_counter()
     child = subprocess.Popen(command, stdout=subprocess.PIPE, cwd=_project_root())
     assert child.stdout is not None
@@ -45,28 +41,32 @@ def _first_frame(command: list[str]) -> tuple[float, float]:
     rest = child.stdout.read()
     child.wait(timeout=60)
     if line.strip() != b"frame" or not rest.strip():
-        raise RuntimeError(f"{command[3]} start-up probe failed (exit {child.returncode})")
+        raise RuntimeError(f"{kind} start-up probe failed (exit {child.returncode})")
     return elapsed, float(rest.split()[-1])
 
 
-def minimal_app_peak_mb() -> float:
-    """Peak resident memory (MB) of the minimal Textual app at its first frame."""
-    return _first_frame([sys.executable, "-m", "benchmarks.startup", "minimal"])[1]
+@dataclass
+class Startups:
+    """Start-up seconds and peak MB of the desk and of the minimal app, run by run."""
+
+    desk_s: list[float] = field(default_factory=list)
+    minimal_s: list[float] = field(default_factory=list)
+    minimal_mb: list[float] = field(default_factory=list)
 
 
-def startup_rounds(
-    cache: Path, repeats: int, *, warm: bool = True
-) -> tuple[list[float], list[float]]:
-    """Start-up seconds of the desk and of the minimal app, interleaved ``repeats`` times
-    (after one unmeasured start of each when ``warm``: the first start pays for cold caches)."""
+def startup_rounds(cache: Path, repeats: int, *, warm: bool = True) -> Startups:
+    """The desk and the minimal app started ``repeats`` times each, interleaved (after one
+    unmeasured start of each when ``warm``: the first start pays for cold file caches)."""
     if warm:
-        first_frame_seconds("minimal")
-        first_frame_seconds("desk", cache)
-    desk, minimal = [], []
+        first_frame("minimal")
+        first_frame("desk", cache)
+    out = Startups()
     for _ in range(repeats):
-        desk.append(first_frame_seconds("desk", cache))
-        minimal.append(first_frame_seconds("minimal"))
-    return desk, minimal
+        out.desk_s.append(first_frame("desk", cache)[0])
+        seconds, peak = first_frame("minimal")
+        out.minimal_s.append(seconds)
+        out.minimal_mb.append(peak)
+    return out
 
 
 def session_peak_mb(
@@ -86,11 +86,6 @@ def session_peak_mb(
             raise RuntimeError(f"desk session failed: {out.stderr.decode()[-2000:]}")
         FAILURES.append(f"desk session: {out.stderr.decode().strip().splitlines()[-1:]}")
     raise AssertionError("unreachable")
-
-
-def median(values: list[float]) -> float:
-    """The median of ``values``."""
-    return statistics.median(values)
 
 
 def _project_root() -> Path:
