@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,3 +20,14 @@ def make_app() -> Callable[..., WorkbenchApp]:
         return make_test_app(db_path, lang=lang)
 
     return make
+
+
+@pytest.fixture
+def desk_cache(demo_cache: Path, tmp_path: Path) -> Path:
+    """A copy of the demo cache that a test may write to (notes, a sync)."""
+    copy = tmp_path / "desk.db"
+    for suffix in ("", "-wal"):
+        source = demo_cache.with_name(demo_cache.name + suffix)
+        if source.exists():
+            shutil.copy2(source, copy.with_name(copy.name + suffix))
+    return copy

@@ -13,9 +13,11 @@ from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+from textual.message import Message
 from textual.pilot import Pilot
 
-from workbench.ui.app import WorkbenchApp
+from workbench.sync.status import SyncStatus
+from workbench.ui.app import SyncService, WorkbenchApp
 
 NOW = datetime.fromisoformat("2026-11-27T10:00:00+08:00")
 SIZE = (140, 45)
@@ -60,11 +62,21 @@ def make_test_app(db_path: Path, *, lang: str | None = "zh") -> WorkbenchApp:
 
 @asynccontextmanager
 async def run_desk(
-    db_path: Path, *, lang: str | None = "zh", size: tuple[int, int] = SIZE
+    db_path: Path,
+    *,
+    lang: str | None = "zh",
+    size: tuple[int, int] = SIZE,
+    sync: Callable[[Callable[[SyncStatus], None]], SyncService] | None = None,
+    message_hook: Callable[[Message], None] | None = None,
 ) -> AsyncIterator[Pilot]:
-    """The real app over ``db_path`` at a fixed clock, run headless; workers drained on exit."""
+    """The real app over ``db_path`` at a fixed clock, run headless; workers drained on exit.
+
+    ``sync(on_status)`` builds the background sync (e.g. a ``SyncRunner`` reporting to
+    ``on_status``); ``message_hook`` sees every message the app processes."""
     app = make_test_app(db_path, lang=lang)
-    async with app.run_test(size=size) as pilot:
+    if sync is not None:
+        app.sync = sync(app.report_sync_status)
+    async with app.run_test(size=size, message_hook=message_hook) as pilot:
         try:
             yield pilot
         finally:
@@ -115,3 +127,16 @@ async def open_row(pilot: Pilot, row: int) -> None:
     """Highlight result ``row`` with the arrow keys, press Enter, wait for the unified view."""
     await pilot.press("down", *["down"] * row, "enter")
     await wait_for_view(pilot)
+
+
+def status_line(pilot: Pilot) -> str:
+    """The text of the sync status line on the current screen."""
+    return str(pilot.app.screen.query_one("#sync-bar").render())
+
+
+def history_rows(pilot: Pilot) -> list[str]:
+    """The history lines on screen (their text), newest first."""
+    from workbench.ui.widgets.history_view import HistoryView
+
+    history = pilot.app.screen.query_one(HistoryView)
+    return [history.render_line(y).text for y in range(history.size.height)]
