@@ -12,8 +12,9 @@ records are measured, each in **records per CPU-second of the process that store
    upserts, search keys (pinyin included), one transaction per page of 1,000 with its cursor.
 2. **floor** — the same records, already fetched and decoded (outside the timing), packed by the
    same codec (dictionaries trained at the same point) and written with nothing but
-   ``executemany`` of plain INSERTs into the same schema, one transaction per page: what storing
-   costs at the least with this cache's layout.
+   ``executemany`` of plain INSERTs into the same schema, one transaction per page, with the
+   cyclic garbage collector paused as the sync pauses it: what storing costs at the least with
+   this cache's layout.
 3. **sqlite-utils** — ``sqlite-utils insert DB ENTITY FILE --nl --pk id`` of newline-delimited
    JSON of the same records, one child process per entity (its JSON parsing included, as the
    command does it); CPU time of those children.
@@ -42,9 +43,10 @@ import orjson
 from benchmarks.core_server import served_core
 from workbench.core.demo import DEFAULT_AS_OF
 from workbench.core.portfolio import open_portfolio
-from workbench.store import schema
+from workbench.store import schema, search, validate
 from workbench.store.codec import TRAIN_AT, codec_of
 from workbench.store.db import connect, write_transaction
+from workbench.sync.gcpause import paused_gc
 from workbench.sync.pull import PAGE_SIZE, pull_from
 
 SEED = 7
@@ -91,7 +93,10 @@ def _generated(path: Path, borrowers: int) -> Path:
 
 
 def timed_sync(cache: Path, url: str) -> dict[str, float]:
-    """The real path: a full pull into a fresh cache."""
+    """The real path: a full pull into a fresh cache (its in-memory caches emptied first, as
+    in a new process; the libraries it imports stay imported)."""
+    search._syllable.cache_clear()
+    validate._SEEN.clear()
     wall, cpu = time.perf_counter(), cpu_self()
     result = asyncio.run(pull_from(cache, url, page_size=PAGE))
     return {
@@ -102,9 +107,10 @@ def timed_sync(cache: Path, url: str) -> dict[str, float]:
     }
 
 
-def timed_floor_and_export(cache: Path, url: str, ndjson: Path) -> dict[str, float]:
+def timed_floor_and_export(cache: Path, url: str, ndjson: Path | None) -> dict[str, float]:
     """Fetch every page (untimed), store it by plain executemany through the same codec (timed)
-    and write it as newline-delimited JSON per entity for sqlite-utils (untimed)."""
+    and, when ``ndjson`` is a folder, write it as newline-delimited JSON per entity for
+    sqlite-utils (untimed)."""
     conn = connect(cache)
     codec = codec_of(conn)
     counts: dict[str, int] = {}
@@ -118,7 +124,7 @@ def timed_floor_and_export(cache: Path, url: str, ndjson: Path) -> dict[str, flo
                 if change["op"] == "upsert":
                     by_entity.setdefault(change["entity"], []).append(change["data"])
             t_wall, t_cpu = time.perf_counter(), cpu_self()
-            with write_transaction(conn):
+            with paused_gc(), write_transaction(conn):  # as the sync does it
                 for entity, datas in by_entity.items():
                     rows = [codec.pack(entity, data) for data in datas]
                     columns = ("id", *schema.COLUMNS[entity], "data")
@@ -132,11 +138,11 @@ def timed_floor_and_export(cache: Path, url: str, ndjson: Path) -> dict[str, flo
                         codec.train(conn, entity)
             cpu += cpu_self() - t_cpu
             wall += time.perf_counter() - t_wall
-            for entity, datas in by_entity.items():
+            records += sum(len(datas) for datas in by_entity.values())
+            for entity, datas in by_entity.items() if ndjson is not None else ():
                 if entity not in files:
                     files[entity] = (ndjson / f"{entity}.ndjson").open("wb")
                 files[entity].write(b"".join(orjson.dumps(d) + b"\n" for d in datas))
-                records += len(datas)
     finally:
         conn.close()
         for out in files.values():
@@ -183,20 +189,32 @@ def _size(path: Path) -> int:
     return sum(p.stat().st_size for p in (path, path.with_name(path.name + "-wal")) if p.exists())
 
 
-def measure(borrowers: int, *, root: Path | None = None) -> dict[str, Any]:
-    """Run the three measurements against a core of ``borrowers``; figures as a dict."""
+def measure(borrowers: int, *, root: Path | None = None, repeats: int = 1) -> dict[str, Any]:
+    """Run the three measurements against a core of ``borrowers``; figures as a dict.
+
+    With ``repeats`` > 1 the sync and the floor run that many times, alternating (so a change
+    in the machine's load touches both), and the median run of each counts.
+    """
+    syncs, floors = [], []
     with (
         core_store(borrowers, root) as core,
         served_core(core, borrowers=borrowers, seed=SEED) as url,
         tempfile.TemporaryDirectory(prefix="wb-sync-bench-") as tmp,
     ):
         work = Path(tmp)
-        log("workbench sync …")
-        sync = timed_sync(work / "cache.db", url)
-        log("floor (executemany, same codec) …")
-        floor = timed_floor_and_export(work / "floor.db", url, work)
+        for n in range(repeats):
+            log(f"workbench sync ({n + 1}/{repeats}) …")
+            syncs.append(timed_sync(work / f"cache-{n}.db", url))
+            log(f"floor: executemany, same codec ({n + 1}/{repeats}) …")
+            export = work if n == 0 else None
+            floors.append(timed_floor_and_export(work / f"floor-{n}.db", url, export))
+            for path in (work / f"cache-{n}.db", work / f"floor-{n}.db"):
+                for leftover in (path, path.with_name(path.name + "-wal")):
+                    if n + 1 < repeats:
+                        leftover.unlink(missing_ok=True)
         log("sqlite-utils insert --nl …")
         utils = timed_sqlite_utils(work / "sqlite-utils.db", work)
+    sync, floor = _median(syncs), _median(floors)
     rates = {
         name: figures["records"] / max(figures["cpu_s"], 1e-9)
         for name, figures in (("sync", sync), ("floor", floor), ("sqlite_utils", utils))
@@ -204,15 +222,22 @@ def measure(borrowers: int, *, root: Path | None = None) -> dict[str, Any]:
     return {
         "borrowers": borrowers,
         "records": sync["records"],
+        "repeats": repeats,
         "sync": sync,
         "floor": floor,
         "sqlite_utils": utils,
+        "sync_cpu_s_runs": [round(f["cpu_s"], 2) for f in syncs],
+        "floor_cpu_s_runs": [round(f["cpu_s"], 2) for f in floors],
         "sync_records_per_cpu_s": rates["sync"],
         "floor_records_per_cpu_s": rates["floor"],
         "sqlite_utils_records_per_cpu_s": rates["sqlite_utils"],
         "sync_vs_floor": rates["sync"] / rates["floor"],
         "sync_vs_sqlite_utils": rates["sync"] / rates["sqlite_utils"],
     }
+
+
+def _median(runs: list[dict[str, float]]) -> dict[str, float]:
+    return sorted(runs, key=lambda f: f["cpu_s"])[len(runs) // 2]
 
 
 def table(result: dict[str, Any]) -> str:
@@ -239,7 +264,9 @@ def table(result: dict[str, Any]) -> str:
     lines += [
         "",
         f"sync / floor = {result['sync_vs_floor']:.2f} (aim ≥ 0.5); "
-        f"sync / sqlite-utils = {result['sync_vs_sqlite_utils']:.2f}",
+        f"sync / sqlite-utils = {result['sync_vs_sqlite_utils']:.2f}; median of "
+        f"{result['repeats']} run(s): sync CPU s {result['sync_cpu_s_runs']}, "
+        f"floor CPU s {result['floor_cpu_s_runs']}",
     ]
     return "\n".join(lines)
 
@@ -249,8 +276,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--borrowers", type=int, default=20_000)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--root", type=Path, help="where to keep generated cores")
+    parser.add_argument("--repeats", type=int, default=1, help="runs of sync and floor (median)")
     args = parser.parse_args(argv)
-    result = measure(args.borrowers, root=args.root)
+    result = measure(args.borrowers, root=args.root, repeats=args.repeats)
     print(json.dumps(result, indent=2) if args.json else table(result))
 
 

@@ -87,15 +87,24 @@ def borrower_keys(data: dict[str, Any]) -> set[tuple[str, str]]:
     return keys
 
 
-@functools.lru_cache(maxsize=65_536)
-def _pinyin_keys(hanzi: str) -> frozenset[tuple[str, str]]:
-    # Cached: names repeat (张伟 thousands of times), and pypinyin costs ~0.2 ms a name.
+def _pinyin_keys(hanzi: str) -> set[tuple[str, str]]:
+    syllables = [_syllable(ch) for ch in hanzi]
+    initials = "".join(s[:1] for s in syllables)
+    return {(initials, INITIALS), ("".join(syllables), PINYIN)}
+
+
+@functools.lru_cache(maxsize=32_768)
+def _syllable(hanzi: str) -> str:
+    """The everyday reading of one character, lowercase, no tone (``张`` → ``zhang``).
+
+    Character by character, not by phrase: a name is not a phrase (pypinyin reads 于思 in
+    于思桂 as the word "yusai", a beard; the name is Yu Sigui). Cached: ~1.5 µs a name instead
+    of ~70 µs.
+    """
     # Imported here: pypinyin's dictionaries take ~0.4 s to load, and only writers need them.
     from pypinyin import lazy_pinyin
 
-    syllables = lazy_pinyin(hanzi)  # initials are their first letters (Style.FIRST_LETTER's)
-    initials = "".join(s[:1] for s in syllables).lower()
-    return frozenset({(initials, INITIALS), ("".join(syllables).lower(), PINYIN)})
+    return "".join(lazy_pinyin(hanzi)).lower()
 
 
 def loan_keys(data: dict[str, Any]) -> set[tuple[str, str]]:

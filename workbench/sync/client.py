@@ -24,6 +24,8 @@ from typing import Any
 import httpx
 import orjson
 
+from workbench.sync.gcpause import paused_gc
+
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """Connect fails fast when the core is down; a large page still has time to arrive."""
 DEADLINE = 120.0
@@ -148,7 +150,8 @@ async def get_json(
             + body_hint(response)
         )
     try:
-        return parse_json(response.content)
+        with paused_gc():
+            return parse_json(response.content)
     except ValueError as exc:
         raise SyncError(
             f"the answer from {where} is not JSON (cut short or garbled?): is "

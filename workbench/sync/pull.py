@@ -35,6 +35,7 @@ from workbench.store.quarantine import quarantine_change
 from workbench.store.records import RecordError
 from workbench.store.resync import STORE_ID, start_over
 from workbench.sync.client import DEADLINE, CursorGone, SyncError, get_json, make_client
+from workbench.sync.gcpause import paused_gc
 
 Progress = Callable[[int, int | None], None]
 """``progress(applied_so_far, total_estimate)``; the estimate is None when unknown."""
@@ -143,9 +144,10 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
             pending = fetch.prefetch(cursor) if page["more"] else None
             if page["changes"] or cursor != before:
                 try:
-                    applied += store_apply.apply_page(
-                        conn, page["changes"], cursor, on_bad_record=on_bad_record
-                    )
+                    with paused_gc():
+                        applied += store_apply.apply_page(
+                            conn, page["changes"], cursor, on_bad_record=on_bad_record
+                        )
                 except RecordError as exc:
                     raise SyncError(
                         f"the core sent a record the cache cannot store: {exc}"
