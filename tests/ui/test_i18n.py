@@ -10,11 +10,12 @@ from workbench.ui import i18n
 from workbench.ui.app import WorkbenchApp
 from workbench.ui.screens.borrower import BorrowerScreen
 from workbench.ui.screens.desk import DeskScreen
+from workbench.ui.screens.note import NoteScreen
 from workbench.ui.widgets.history_view import HistoryView
 from workbench.ui.widgets.results_table import ResultsTable
 from workbench.ui.widgets.search_box import SearchBox
 
-BOUND = (WorkbenchApp, DeskScreen, BorrowerScreen, HistoryView, ResultsTable, SearchBox)
+BOUND = (WorkbenchApp, DeskScreen, BorrowerScreen, NoteScreen, HistoryView, ResultsTable, SearchBox)
 
 
 def _fields(template: str) -> set[str]:

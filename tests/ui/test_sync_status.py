@@ -83,3 +83,19 @@ async def test_parked_actions_are_highlighted_and_the_problem_is_in_the_tooltip(
         assert "2 need attention" in status_line(pilot)
         assert "Live" in status_line(pilot)
         assert str(bar.tooltip) == "refused: *******5678 is not callable"
+
+
+async def test_a_sync_that_cannot_start_is_reported_and_the_desk_goes_on(demo_cache):
+    from desk_pilot import search
+
+    from workbench.cli.desk import DeferredSync
+
+    def build():
+        raise RuntimeError("the core's address is not valid")
+
+    async with run_desk(demo_cache, sync=lambda on_status: DeferredSync(build)) as pilot:
+        await wait_for(pilot, lambda: "■ 同步已停止" in status_line(pilot), what="stopped")
+        bar = pilot.app.screen.query_one("#sync-bar")
+        assert str(bar.tooltip) == "the core's address is not valid"
+        assert await search(pilot, "张伟")
+        assert pilot.app.is_running

@@ -17,14 +17,16 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.screen import Screen
 from textual.widgets import Input
+from textual.worker import Worker, WorkerState
 
 from workbench import config
-from workbench.sync.status import SyncStatus
+from workbench.sync.status import SyncState, SyncStatus
 from workbench.ui.bindings import localize_bindings
-from workbench.ui.format import DISPLAY_TZ
+from workbench.ui.format import DISPLAY_TZ, plain
 from workbench.ui.i18n import set_language, t
 
 log = logging.getLogger("workbench.desk")
+log.addHandler(logging.NullHandler())  # nothing reaches the terminal unless a log is set up
 
 ENV_AGENT = "WORKBENCH_AGENT"
 DEMO_AGENT = "A001"  # the agent every caller is on a core without tokens (the demo)
@@ -103,8 +105,17 @@ class WorkbenchApp(App[None]):
 
     def on_mount(self) -> None:
         if self.sync is not None:
-            self.run_worker(self.sync.start, thread=True, group="sync-control")
+            self.run_worker(self.sync.start, thread=True, group="sync-control", exit_on_error=False)
             self.set_interval(SYNC_POLL_S, self._poll_sync)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.worker.group == "sync-control" and event.state == WorkerState.ERROR:
+            # The desk goes on from the cache; the agent is told, never shown a traceback.
+            detail = plain(str(event.worker.error), 200)
+            log.error("background sync did not start: %s", detail)
+            self.sync = None  # nothing to poll, poke or stop
+            self.sync_status = SyncStatus(SyncState.STOPPED, message=detail)
+            self.notify(t("sync.failed", detail=detail), severity="error", markup=False)
 
     def on_ready(self) -> None:
         if self.started_at is not None:

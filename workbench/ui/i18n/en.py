@@ -215,6 +215,7 @@ MESSAGES: dict[str, str] = {
     "sync.offline": "Offline · using the cache",
     "sync.unauthorized": "Token rejected · check the token",
     "sync.stopped": "Sync stopped",
+    "sync.failed": "Background sync did not start; using the cache: {detail}",
     "sync.synced": "synced {age}",
     "sync.never": "not synced yet",
     "sync.pending": "{n} pending",

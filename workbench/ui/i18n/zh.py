@@ -211,6 +211,7 @@ MESSAGES: dict[str, str] = {
     "sync.offline": "离线 · 使用本地缓存",
     "sync.unauthorized": "令牌被拒绝 · 请检查令牌",
     "sync.stopped": "同步已停止",
+    "sync.failed": "后台同步未能启动，当前使用本地缓存：{detail}",
     "sync.synced": "同步于 {age}",
     "sync.never": "尚未同步",
     "sync.pending": "待确认 {n}",

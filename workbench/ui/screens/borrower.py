@@ -82,6 +82,7 @@ class BorrowerScreen(Screen):
         self.loan_index = 0
         self._generation = 0  # readings asked for; only the latest one is shown
         self._push_after_refresh = False
+        self._stale = False
 
     @property
     def is_ready(self) -> bool:
@@ -130,6 +131,9 @@ class BorrowerScreen(Screen):
         )
         if self.query(BorrowerBody):  # not when the app is closing meanwhile
             self._after_mount()
+            if self._stale:
+                self._stale = False
+                self.refresh_from_cache()
 
     # -- keeping up with the cache --------------------------------------------------------
 
@@ -137,7 +141,9 @@ class BorrowerScreen(Screen):
         """Read the view again (the sync brought changes, or an action was taken) and show it
         in place; ``newest`` puts the history cursor on the newest interaction."""
         if not self.query(BorrowerBody):
-            if not self.query(LoadingIndicator):  # a message is shown: the borrower may exist now
+            if self.query(LoadingIndicator):
+                self._stale = True  # the first reading may predate the change: read again
+            else:  # a message is shown: the borrower may exist now
                 self.load()
             return
         self._generation += 1

@@ -52,7 +52,9 @@ def status_content(status: SyncStatus | None) -> Content:
     symbol, key, style = STATE_LOOKS.get(status.state, STATE_LOOKS[SyncState.STOPPED])
     parts: list[Content | str | tuple[str, str]] = [(f"{symbol} {t(key)}", style)]
     if status.state != SyncState.STARTING:
-        parts.append((f"  ·  {t('sync.synced', age=age_text(status.age_seconds()))}", MUTED))
+        age = status.age_seconds()
+        synced = t("sync.never") if age is None else t("sync.synced", age=age_text(age))
+        parts.append((f"  ·  {synced}", MUTED))
     parts.append(("  ·  ", MUTED))
     parts.append((t("sync.pending", n=status.pending), "bold" if status.pending else MUTED))
     if status.parked:
