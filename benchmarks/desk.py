@@ -109,10 +109,16 @@ async def _render_view(app: TimedApp, pilot, bid: str) -> float:
     started = time.perf_counter()
     app.open_borrower(bid)
     elapsed = await app.until_painted(started)
+    await settle(app, pilot)  # the lazily mounted tabs too: going back mid-mount can crash it
     app.back_to_search()
+    await settle(app, pilot)
+    return elapsed
+
+
+async def settle(app, pilot) -> None:
+    """Workers finished and the screen caught up."""
     await drain(app)
     await pilot.pause()
-    return elapsed
 
 
 async def _type_query(app: TimedApp, pilot, query: str) -> list[float]:
@@ -142,7 +148,7 @@ async def _type_query(app: TimedApp, pilot, query: str) -> list[float]:
     return out
 
 
-def run(measure: Callable, *args, attempts: int = 2):
+def run(measure: Callable, *args, attempts: int = 3):
     """``asyncio.run(measure(*args))``, once more if the app itself failed the first time.
 
     (Textual 8.2 can fail to mount the borrower view's tabs now and then — ``No Tab with id
