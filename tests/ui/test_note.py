@@ -33,6 +33,13 @@ def unconfirmed(path) -> list[outbox.OutboxEntry]:
 
 
 async def test_a_note_is_at_the_top_of_the_history_at_once_marked_pending(desk_cache):
+    from workbench.store.actions import schedule_callback
+
+    conn = connect(desk_cache)  # a callback booked earlier, not delivered yet
+    try:
+        callback = schedule_callback(conn, TWO_LOANS, "2026-11-28T10:00:00+08:00", agent_id="A001")
+    finally:
+        conn.close()
     async with run_desk(desk_cache) as pilot:
         form = await open_note_form(pilot)
         form.query_one("#note-text").insert("客户称周五还款")  # as an input method delivers it
@@ -43,19 +50,41 @@ async def test_a_note_is_at_the_top_of_the_history_at_once_marked_pending(desk_c
         history = pilot.app.screen.query_one(HistoryView)
         await wait_for(pilot, lambda: history.mark(0) == "pending", what="the pending note")
         assert history.cursor == 0
-        assert history.item(0).channel == "note" and history.item(0).notes.startswith("客户称")
+        note = history.item(0)
+        assert note.channel == "note" and note.notes == "客户称周五还款\n[/]"
         top = history_rows(pilot)[0]
         assert "备注" in top and "待确认" in top and "客户称周五还款 [/]" in top
         assert "待确认：已存入本地，等待核心系统确认" in screen_text(pilot)
         assert status_line(pilot) == "○ 未连接 · 离线缓存"  # no sync: it waits in the outbox
-    (entry,) = unconfirmed(desk_cache)
-    note = history.item(0)
-    assert (entry.type, entry.borrower_id, entry.record_id) == ("note", TWO_LOANS, note.id)
+
+        await pilot.press("4")
+        await wait_for(pilot, lambda: "2026-11-28 10:00" in screen_text(pilot), what="follow-ups")
+        assert pilot.app.screen.query_one(FollowUpsPanel).marks == {
+            callback.record_id: "pending",
+            note.id: "pending",
+        }
+        line = next(row for row in screen_text(pilot).splitlines() if "2026-11-28 10:00" in row)
+        assert "待确认" in line
+    notes = [e for e in unconfirmed(desk_cache) if e.type == "note"]
+    assert [(e.borrower_id, e.record_id) for e in notes] == [(TWO_LOANS, note.id)]
 
 
-async def test_an_empty_or_too_long_note_is_refused_in_the_form_and_the_text_is_kept(desk_cache):
+async def test_the_form_says_what_is_wrong_keeps_the_text_and_asks_before_dropping_it(
+    desk_cache,
+):
     async with run_desk(desk_cache) as pilot:
         form = await open_note_form(pilot)
+        await pilot.press(*"draft", "escape")
+        assert pilot.app.screen is form and form.error.startswith("再按 Esc 放弃这条备注")
+        assert form.text == "draft"
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, BorrowerScreen))
+        assert unconfirmed(desk_cache) == []
+
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, NoteScreen))
+        form = pilot.app.screen
+        assert form.text == ""
         await pilot.press("space", "ctrl+s")
         await wait_for(pilot, lambda: form.error == "备注不能为空", what="the empty-note message")
         assert pilot.app.screen is form and form.text == " "
@@ -71,35 +100,3 @@ async def test_an_empty_or_too_long_note_is_refused_in_the_form_and_the_text_is_
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: isinstance(pilot.app.screen, BorrowerScreen))
     assert len(unconfirmed(desk_cache)) == 1
-
-
-async def test_escape_with_text_asks_once_more_and_nothing_is_written(desk_cache):
-    async with run_desk(desk_cache, lang="en") as pilot:
-        form = await open_note_form(pilot)
-        await pilot.press(*"draft")
-        await pilot.press("escape")
-        assert pilot.app.screen is form and "Press Esc again" in form.error
-        assert form.text == "draft"
-        await pilot.press("escape")
-        await wait_for(pilot, lambda: isinstance(pilot.app.screen, BorrowerScreen))
-    assert unconfirmed(desk_cache) == []
-
-
-async def test_pending_promises_and_callbacks_are_marked_in_the_follow_ups(desk_cache):
-    from workbench.store.actions import schedule_callback
-
-    conn = connect(desk_cache)
-    try:
-        action = schedule_callback(conn, TWO_LOANS, "2026-11-28T10:00:00+08:00", agent_id="A001")
-    finally:
-        conn.close()
-    async with run_desk(desk_cache) as pilot:
-        pilot.app.open_borrower(TWO_LOANS)
-        await wait_for_view(pilot)
-        await pilot.press("4")
-        await wait_for(pilot, lambda: pilot.app.screen.query(FollowUpsPanel))
-        panel = pilot.app.screen.query_one(FollowUpsPanel)
-        assert panel.marks == {action.record_id: "pending"}
-        await wait_for(pilot, lambda: "2026-11-28 10:00" in screen_text(pilot))
-        line = next(row for row in screen_text(pilot).splitlines() if "2026-11-28 10:00" in row)
-        assert "待确认" in line
