@@ -140,6 +140,21 @@ async def test_a_change_at_the_core_reaches_the_open_view_within_a_second(live_c
         assert history.item(0).id == "I-LIVE-1"
         assert "联系记录 " + f"{total + 1:,}" in screen_text(pilot)
 
+        await pilot.press("escape")  # the desk's results follow the core too
+        found = await search(pilot, borrower["id_no"][-6:])
+        assert borrower_id in found
+        table = pilot.app.screen.query_one(ResultsTable)
+        await asyncio.to_thread(
+            store.upsert, "borrower", borrower_id, changed_borrower | {"name": "欧阳倩"}
+        )
+        await wait_for(
+            pilot,
+            lambda: "欧阳倩" in screen_text(pilot),
+            timeout=LIVE_WITHIN,
+            what="the new name in the results",
+        )
+        assert table.borrower_at_cursor() in found
+
 
 async def test_a_note_is_pending_at_once_then_confirmed_and_the_core_has_it_once(
     live_core, live_cache

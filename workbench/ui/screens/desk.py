@@ -142,7 +142,8 @@ class DeskScreen(Screen):
             return  # the box has changed since: a newer search is on its way
         if message.again:
             if message.hits != self._hits:
-                self._show(message.hits, message.query, keep_cursor=True)
+                self._hits = message.hits
+                self.query_one(ResultsTable).update(message.hits)
             return
         self._show(message.hits, message.query)
         if self._open_when_found and message.hits:
@@ -154,11 +155,10 @@ class DeskScreen(Screen):
             error = event.worker.error
             self._set_status(Content(t("error.cache", detail=plain(str(error), 200))), "error")
 
-    def _show(self, hits: list[LookupHit], query: str | None, *, keep_cursor: bool = False) -> None:
+    def _show(self, hits: list[LookupHit], query: str | None) -> None:
         self._shown_query = query
         self._hits = hits
-        table = self.query_one(ResultsTable)
-        table.show(hits, keep=table.borrower_at_cursor() if keep_cursor else None)
+        self.query_one(ResultsTable).show(hits)
         if query is None:
             self._set_status(Content(t("desk.hint")))
         elif not hits:

@@ -15,6 +15,7 @@ from workbench.ui.i18n import t
 if TYPE_CHECKING:
     from workbench.store.queries import LookupHit
 
+COLUMN_KEYS = ("name", "id_no", "phone", "city", "matched", "bucket")
 _BUCKET_STYLES = {
     "M0": "green",
     "M1": "yellow",
@@ -39,8 +40,19 @@ class ResultsTable(DataTable):
         self._add_columns()
 
     def _add_columns(self) -> None:
-        for key in ("name", "id_no", "phone", "city", "matched", "bucket"):
+        for key in COLUMN_KEYS:
             self.add_column(t(f"desk.col.{key}"), key=key)
+
+    def update(self, hits: list[LookupHit]) -> None:
+        """Show a newer reading of the same lookup: the same borrowers are updated in place
+        (cursor and scroll untouched); a different list replaces the rows."""
+        listed = [row_key.value for row_key in self.rows]
+        if listed != [hit.borrower_id for hit in hits]:
+            self.show(hits, keep=self.borrower_at_cursor())
+            return
+        for hit in hits:
+            for key, cell in zip(COLUMN_KEYS, _row(hit), strict=True):
+                self.update_cell(hit.borrower_id, key, cell, update_width=True)
 
     def show(self, hits: list[LookupHit], *, keep: str | None = None) -> None:
         """Replace the rows with ``hits`` (at most a lookup's limit) and highlight the first,
