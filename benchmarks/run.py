@@ -87,6 +87,7 @@ def measure(scale: str, *, root: Path | None = None, log=build.log_stderr) -> di
     rows.append(size_row(built))
     facts["build"] = built.facts
     facts["app_failures"] = [*desk.FAILURES, *startup.FAILURES]
+    facts["waits_without_repaint"] = len(desk.NO_REPAINT)
     facts["seconds"] = round(time.perf_counter() - began, 1)
     facts["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result = {**facts, "rows": [row.as_dict() for row in rows], "_rows": rows}
@@ -328,6 +329,11 @@ def main(argv: list[str] | None = None) -> int:
         print(render(result["_rows"], title_of(result)))
         for failure in result["app_failures"]:
             print(f"- the desk failed once and was run again: {failure}")
+        if result["waits_without_repaint"]:
+            print(
+                f"- {result['waits_without_repaint']} waits saw the awaited state with no new "
+                "frame (nothing to repaint); they count from when the state came true"
+            )
     return 0
 
 
