@@ -61,11 +61,13 @@ def check_id(value: Any) -> str:
 
 
 # Each dataclass gets a checker generated as straight-line Python (one block per field, no loop
-# and no call for plain text/number/flag fields): validation runs on every record of the feed,
-# so this is the hot path of a sync. Dates and times already seen valid are not parsed again.
+# and no call for plain text/number/flag/time fields): validation runs on every record of the
+# feed, so this is the hot path of a sync. Dates already seen valid are not parsed again (a
+# schedule repeats the same due dates); times are nearly all distinct, so they are parsed by
+# ``datetime.fromisoformat`` (C) after a cheap look at their shape.
 _INT, _STR, _BOOL, _DATE, _TIME, _OTHER = range(6)
 _MISSING = object()
-_SEEN: set[str] = set()  # valid dates and times met so far (schedules repeat due dates)
+_SEEN: set[str] = set()  # valid dates met so far
 _SEEN_CAP = 200_000
 
 _BLOCK = {
@@ -75,20 +77,57 @@ _BLOCK = {
     _BOOL: "if type(v) is not bool: _bad({name!r}, 'expected true/false, got ' + _kind(v))\n"
     "size += 1",
     _DATE: "if type(v) is not str or v not in _SEEN: _field({name!r}, _date, v)\nsize += 10",
-    _TIME: "if type(v) is not str or v not in _SEEN: _field({name!r}, _time, v)\nsize += len(v)",
+    _TIME: "if type(v) is str and len(v) == 20 and v[19] == 'Z' and v[10] == 'T':\n"
+    "    try:\n"
+    "        _fromisoformat(v)\n"
+    "    except ValueError:\n"
+    "        _field({name!r}, _time, v)\n"
+    "else:\n"
+    "    _field({name!r}, _time, v)\n"
+    "size += 20",
     _OTHER: "size += _field({name!r}, _checkers[{n}], v)",
 }
 
 
 @functools.cache
 def _object_checker(cls: type) -> Checker:
+    """The generated checker of one object of ``cls``."""
+    body, namespace = _object_body(cls)
+    return _compile(["def check(value):", *_indent(body, 4), "    return size"], namespace)
+
+
+@functools.cache
+def _list_of_objects_checker(cls: type) -> Checker:
+    """The generated checker of a list of ``cls`` objects (a schedule): the object checks are
+    inlined in the loop, so a 36-installment schedule costs no call per installment."""
+    body, namespace = _object_body(cls)
+    lines = [
+        "def check(items):",
+        "    if type(items) is not list:",
+        "        raise Bad('expected a list, got ' + _kind(items))",
+        f"    if len(items) > {MAX_ITEMS}:",
+        f"        raise Bad(f'list of {{len(items):,}} items (limit {MAX_ITEMS:,})')",
+        "    total = 0",
+        "    for n, value in enumerate(items):",
+        "        try:",
+        *_indent(body, 12),
+        "        except Bad as exc:",
+        "            raise Bad(f'[{n}] {exc}') from None",
+        "        total += size",
+        f"        if total > {MAX_RECORD_CHARS}:",
+        "            raise Bad('list too large')",
+        "    return total",
+    ]
+    return _compile(lines, namespace)
+
+
+def _object_body(cls: type) -> tuple[list[str], dict[str, Any]]:
+    """Source lines checking ``value`` as a ``cls`` object into ``size``, and their names."""
     hints = typing.get_type_hints(cls)
     lines = [
-        "def check(value):",
-        "    if not isinstance(value, dict):",
-        f"        raise Bad({cls.__name__.lower() + ' is not an object'!r})",
-        "    get = value.get",
-        "    size = 0",
+        "if not isinstance(value, dict):",
+        f"    raise Bad({cls.__name__.lower() + ' is not an object'!r})",
+        "size = 0",
     ]
     checkers: list[Checker] = []
     for f in dataclasses.fields(cls):
@@ -98,19 +137,21 @@ def _object_checker(cls: type) -> Checker:
         if kind == _OTHER:
             checkers.append(_checker(f.name, hint, f.default == ""))
         block = _BLOCK[kind].format(name=f.name, n=len(checkers) - 1, lo=_INT_MIN, hi=_INT_MAX)
-        lines.append(f"    v = get({f.name!r}, _MISSING)")
-        lines.append("    if v is not _MISSING" + (" and v is not None:" if nullable else ":"))
-        lines += ["        " + line for line in block.splitlines()]
-        if required:
-            lines.append("    elif v is _MISSING:")
-            lines.append(f"        raise Bad({'missing field ' + f.name!r})")
+        lines += _field_lines(f.name, required, nullable, block.splitlines())
     count = len(dataclasses.fields(cls))
     lines += [
-        f"    if len(value) > {count} or not value.keys() <= _known:",
-        "        size += _extra_size(value, _known)",
-        "    return size",
+        f"if len(value) > {count} or not value.keys() <= _known:",
+        "    size += _extra_size(value, _known)",
     ]
     namespace = {
+        "_checkers": checkers,
+        "_known": frozenset(f.name for f in dataclasses.fields(cls)),
+    }
+    return lines, namespace
+
+
+def _compile(lines: list[str], namespace: dict[str, Any]) -> Checker:
+    scope = {
         "Bad": Bad,
         "_MISSING": _MISSING,
         "_SEEN": _SEEN,
@@ -118,14 +159,38 @@ def _object_checker(cls: type) -> Checker:
         "_field": _field,
         "_date": _date,
         "_time": _time,
+        "_fromisoformat": datetime.fromisoformat,
         "_int_problem": _int_problem,
         "_kind": _kind,
-        "_checkers": checkers,
         "_extra_size": _extra_size,
-        "_known": frozenset(f.name for f in dataclasses.fields(cls)),
+        **namespace,
     }
-    exec("\n".join(lines), namespace)  # the source is built above from field names only
-    return namespace["check"]
+    exec("\n".join(lines), scope)  # the source is built from field names only
+    return scope["check"]
+
+
+def _indent(lines: list[str], width: int) -> list[str]:
+    return [" " * width + line for line in lines]
+
+
+def _field_lines(name: str, required: bool, nullable: bool, block: list[str]) -> list[str]:
+    """Source lines checking one field of ``value`` (``size`` grows by what it holds)."""
+    if required:  # a subscript is cheaper than .get(): no method call
+        lines = [
+            "try:",
+            f"    v = value[{name!r}]",
+            "except KeyError:",
+            f"    raise Bad({'missing field ' + name!r}) from None",
+        ]
+        if not nullable:
+            return lines + block
+        return [*lines, "if v is not None:", *_indent(block, 4)]
+    test = " and v is not None" if nullable else ""
+    return [
+        f"v = value.get({name!r}, _MISSING)",
+        f"if v is not _MISSING{test}:",
+        *_indent(block, 4),
+    ]
 
 
 def _bad(name: str, problem: str) -> None:
@@ -201,7 +266,6 @@ def _time(value: Any) -> int:
         datetime.fromisoformat(value)
     except ValueError:
         raise Bad(f"not a valid time: {value!r}") from None
-    _remember(value)
     return len(value)
 
 
@@ -235,6 +299,8 @@ def _checker(name: str, hint: Any, empty_ok: bool) -> Checker:
         return lambda v: 0 if v is None else inner(v)
     if origin is list:
         (item,) = typing.get_args(hint) or (Any,)
+        if dataclasses.is_dataclass(item):
+            return _list_of_objects_checker(item)
         return _list_checker(_checker(name, item, False))
     if dataclasses.is_dataclass(hint):
         return _object_checker(hint)
