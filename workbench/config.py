@@ -15,6 +15,9 @@ ENV_CORE_URL = "WORKBENCH_CORE_URL"
 ENV_HOME = "WORKBENCH_HOME"  # one folder for data and config: tests and training rooms
 ENV_NOW = "WORKBENCH_NOW"  # fixed clock (ISO time with offset): tests and training drills
 ENV_LANG = "WORKBENCH_LANG"  # zh (default) or en
+ENV_AGENT = "WORKBENCH_AGENT"  # who acts, when the token does not say
+
+DEMO_AGENT = "A001"  # the agent every caller is on a core without tokens (the demo)
 
 
 def data_dir() -> Path:
@@ -54,3 +57,8 @@ def now() -> datetime:
             raise ValueError(f"{ENV_NOW} needs an offset, e.g. 2026-11-27T10:00:00+08:00")
         return value.astimezone(UTC)
     return datetime.now(UTC)
+
+
+def default_agent_id() -> str:
+    """``WORKBENCH_AGENT`` if set, else the demo agent."""
+    return os.environ.get(ENV_AGENT) or DEMO_AGENT

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import time
 from collections.abc import Callable
 from datetime import date, datetime
@@ -28,8 +27,6 @@ from workbench.ui.i18n import set_language, t
 log = logging.getLogger("workbench.desk")
 log.addHandler(logging.NullHandler())  # nothing reaches the terminal unless a log is set up
 
-ENV_AGENT = "WORKBENCH_AGENT"
-DEMO_AGENT = "A001"  # the agent every caller is on a core without tokens (the demo)
 SYNC_POLL_S = 1.0
 
 
@@ -96,7 +93,7 @@ class WorkbenchApp(App[None]):
         self.db_path = Path(db_path)
         self.clock = clock
         self.sync = sync
-        self.agent_id = agent_id or os.environ.get(ENV_AGENT) or DEMO_AGENT
+        self.agent_id = agent_id or config.default_agent_id()
         self.started_at = started_at
         self.title = t("app.title")
         self.sub_title = t("app.as_of", date=self.as_of().isoformat())
