@@ -199,7 +199,7 @@ def process_rows(built: build.Built, plan: Plan) -> list[Row]:
             latency=Latency.of(runs.desk_s), floor=Latency.of(runs.minimal_s),
             floor_name="Header+DataTable+Footer app", aim=STARTUP,
             note=f"fresh processes, {len(runs.desk_s)} runs each, interleaved"),
-        Row("desk peak memory (ru_maxrss)", "MB", value=peak, aim=MEMORY,
+        Row("desk peak memory (VmHWM)", "MB", value=peak, aim=MEMORY,
             floor=statistics.median(runs.minimal_mb), floor_name="minimal app",
             note=f"{len(queries)} searches, {len(ids)} borrowers opened, the 10,000-interaction "
             "history scrolled end to end"),

@@ -37,7 +37,7 @@ LATENCY_ROWS = [
     "1,000 incremental changes, one pull",
 ]
 VALUE_ROWS = [
-    "desk peak memory (ru_maxrss)",
+    "desk peak memory (VmHWM)",
     "initial sync (records per CPU-s)",
     "cache size on disk per borrower",
 ]
