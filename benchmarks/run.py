@@ -82,9 +82,9 @@ def measure(scale: str, *, root: Path | None = None, log=build.log_stderr) -> di
     rows += desk_rows(built, plan, assembly)
     log("measuring start-up and memory …")
     rows += process_rows(built, plan)
+    rows.append(size_row(built))  # before this run's incremental changes add to it
     log("measuring sync …")
     rows += sync_rows(built, plan, root)
-    rows.append(size_row(built))
     facts["build"] = built.facts
     facts["app_failures"] = [*desk.FAILURES, *startup.FAILURES]
     facts["waits_without_repaint"] = len(desk.NO_REPAINT)
