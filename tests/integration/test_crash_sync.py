@@ -49,6 +49,34 @@ def kill_after(process: subprocess.Popen, seconds: float) -> int | None:
         return None
 
 
+def cursor_of(db) -> str | None:
+    if not db.exists():
+        return None
+    try:
+        conn = connect(db, readonly=True)
+    except Exception:  # the file may be a second old and not yet a cache
+        return None
+    try:
+        return get_cursor(conn)
+    finally:
+        conn.close()
+
+
+def kill_mid_sync(process: subprocess.Popen, db, rng: random.Random) -> int | None:
+    """SIGKILL a sync once it has stored a new page, a random moment later.
+
+    Waiting for progress rather than a fixed time keeps the kills inside the sync however long
+    the interpreter takes to start on a loaded machine.
+    """
+    before = cursor_of(db)
+    deadline = time.monotonic() + 30
+    while process.poll() is None and time.monotonic() < deadline:
+        if cursor_of(db) != before:
+            break
+        time.sleep(0.01)
+    return kill_after(process, rng.uniform(0.0, 0.25))
+
+
 def feed_prefix(store, cursor: str | None) -> dict[tuple[str, str], dict]:
     """The core's live records with seq ≤ cursor (what a cache at that cursor must hold)."""
     if cursor is None:
@@ -68,13 +96,13 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(
     rng = random.Random(SEED)
     core = own_core(borrowers=300, seed=6)
     db = tmp_path / "desk.db"
-    sync = ("sync", "--core", core.url, "--db", str(db), "--once", "--page-size", "300")
+    sync = ("sync", "--core", core.url, "--db", str(db), "--once", "--page-size", "100")
     started = time.monotonic()
 
     # 1. The first sync, killed again and again: always at a page boundary, then resumed.
     mid_sync = 0
     for _ in range(PULL_KILLS):
-        kill_after(start(cli_env, *sync), rng.uniform(0.4, 1.6))
+        kill_mid_sync(start(cli_env, *sync), db, rng)
         if db.exists():
             conn = connect(db)
             cursor = get_cursor(conn)
