@@ -21,6 +21,7 @@ import pytest
 from workbench.store import actions, outbox
 from workbench.store.apply import get_cursor
 from workbench.store.db import connect
+from workbench.store.keys import rebuild_search_keys
 
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 SEED = int(os.environ.get("CRASH_SEED", "20261127"))
@@ -149,6 +150,11 @@ def test_kill_9_at_random_moments_loses_and_doubles_nothing(
     stats = core.store.stats()
     assert stats["actions"]["applied"] == counts.confirmed  # exactly once each
     assert replica_check(core.url, db) == []
+    conn = connect(db)  # search keys built by the killed first sync = keys derived afresh
+    kept = conn.execute("SELECT * FROM search_key ORDER BY 1, 2, 3").fetchall()
+    rebuild_search_keys(conn)
+    assert kept == conn.execute("SELECT * FROM search_key ORDER BY 1, 2, 3").fetchall()
+    conn.close()
     assert time.monotonic() - started < 90
 
 

@@ -190,3 +190,54 @@ async def test_without_quarantine_a_bad_record_stops_the_pull_after_the_last_goo
     conn = connect(cache_path)
     assert get_cursor(conn) == "1"
     assert cache_stats(conn)["entities"]["queue"] == 1
+
+
+def all_keys(conn) -> list[tuple]:
+    return conn.execute("SELECT key, borrower_id, kind FROM search_key ORDER BY 1, 2, 3").fetchall()
+
+
+async def test_a_first_sync_builds_its_search_keys_at_the_end(cache_path: Path, small_core):
+    from workbench.store.keys import is_staging, rebuild_search_keys
+
+    real = httpx.ASGITransport(app=small_core)
+    calls = {"pages": 0}
+
+    async def flaky(request: httpx.Request) -> httpx.Response:
+        if request.url.path == "/v1/changes":
+            calls["pages"] += 1
+            if calls["pages"] == 3:
+                raise httpx.ConnectError("the line dropped")
+        return await real.handle_async_request(request)
+
+    async with make_client("http://core", transport=httpx.MockTransport(flaky)) as client:
+        with pytest.raises(SyncError):
+            await pull(cache_path, client, page_size=200)
+    conn = connect(cache_path)
+    assert is_staging(conn) and get_cursor(conn) is not None
+    assert all_keys(conn) == []  # keys wait for the end of the first sync
+    await pull_app(cache_path, small_core, page_size=200)
+    assert not is_staging(conn)
+    built = all_keys(conn)
+    name = small_core.state.store.get("borrower", "B000007")["name"]
+    assert "B000007" in [h.borrower_id for h in lookup(conn, name, limit=500)]
+    rebuild_search_keys(conn)
+    assert all_keys(conn) == built
+    assert conn.execute("SELECT count(*) FROM search_key_staged").fetchone()[0] == 0
+
+
+def test_a_record_sent_twice_in_a_first_sync_keeps_only_its_last_keys(cache_path: Path, feed):
+    from workbench.store.apply import apply_page
+    from workbench.store.keys import begin_staging, finish_staging
+
+    conn = connect(cache_path)
+    from workbench.store.db import write_transaction
+
+    with write_transaction(conn):
+        begin_staging(conn)
+    apply_page(conn, [feed.borrower("B1")], "1", stage_keys=True)
+    apply_page(conn, [feed.borrower("B1", name="李娜")], "2", stage_keys=True)
+    apply_page(conn, [feed.borrower("B2"), feed.delete("borrower", "B2")], "4", stage_keys=True)
+    assert lookup(conn, "李娜") == []
+    finish_staging(conn)
+    assert [h.borrower_id for h in lookup(conn, "李娜")] == ["B1"]
+    assert lookup(conn, "张伟") == []  # neither B1's old name nor the deleted B2

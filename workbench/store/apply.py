@@ -17,15 +17,25 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from workbench.store import records, schema, search, validate
+from workbench.store import keys, records, schema, search, validate
 from workbench.store.codec import TRAIN_AT, codec_of
 from workbench.store.db import write_transaction
+from workbench.store.keys import rebuild_search_keys
 from workbench.store.records import RecordError
 
 Change = Mapping[str, Any]
 BadRecordHandler = Callable[[Any, Change, RecordError], None]
 """Called as ``handler(conn, change, error)`` inside the page's transaction for a change that
 cannot be stored; the place where quarantine goes. Without one, the error aborts the page."""
+
+__all__ = [
+    "apply_page",
+    "get_cursor",
+    "get_state",
+    "put_records",
+    "rebuild_search_keys",
+    "set_state",
+]
 
 CURSOR = "cursor"
 UPSERT, DELETE = "upsert", "delete"
@@ -57,6 +67,7 @@ def apply_page(
     cursor: str | None,
     *,
     on_bad_record: BadRecordHandler | None = None,
+    stage_keys: bool = False,
 ) -> int:
     """Apply one page of changes and store ``cursor``, all in one write transaction.
 
@@ -64,6 +75,7 @@ def apply_page(
     :class:`RecordError` (nothing of the page is kept) unless ``on_bad_record`` takes it.
     Only the last change of a record within the page matters, so each entity is written with
     one ``executemany`` per operation, however its changes interleave with other entities'.
+    ``stage_keys``: search keys go to the staging table (``store.keys``; a first sync).
     """
     codec = codec_of(conn)
     applied = 0
@@ -81,7 +93,7 @@ def apply_page(
             final.setdefault(entity, {})[record_id] = data
             applied += 1
         for entity, state in final.items():
-            _apply_entity(conn, entity, state)
+            _apply_entity(conn, entity, state, stage_keys)
         set_state(conn, CURSOR, cursor)
     return applied
 
@@ -124,7 +136,9 @@ def _checked(change: Change) -> tuple[str, str, dict[str, Any] | None]:
 _TABLES = frozenset(schema.ENTITY_TABLES)
 
 
-def _apply_entity(conn, entity: str, state: dict[str, dict[str, Any] | None]) -> None:
+def _apply_entity(
+    conn, entity: str, state: dict[str, dict[str, Any] | None], stage_keys: bool = False
+) -> None:
     """Bring ``entity``'s rows (and their search keys) to ``state``: id → record or None."""
     key_fn = search.KEYS_OF.get(entity)
     old = _current(conn, entity, list(state)) if key_fn else {}
@@ -144,7 +158,7 @@ def _apply_entity(conn, entity: str, state: dict[str, dict[str, Any] | None]) ->
         if not codec.has_dictionary(entity) and _holds_at_least(conn, entity, TRAIN_AT):
             codec.train(conn, entity)
     if key_fn:
-        _update_keys(conn, entity, key_fn, old, state)
+        keys.update_keys(conn, entity, key_fn, old, state, staged=stage_keys)
 
 
 def _holds_at_least(conn, entity: str, count: int) -> bool:
@@ -161,61 +175,3 @@ def _current(conn, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
     )
     codec = codec_of(conn)
     return {row[0]: codec.unpack(conn, entity, row) for row in rows}
-
-
-def _update_keys(
-    conn,
-    entity: str,
-    key_fn: Callable[[dict[str, Any]], set[tuple[str, str]]],
-    old: dict[str, dict[str, Any]],
-    new: dict[str, dict[str, Any] | None],
-) -> None:
-    """Replace the search keys of each record's old version by those of its new one."""
-    gone: list[tuple[str, str, str]] = []
-    added: list[tuple[str, str, str]] = []
-    for rid, data in new.items():
-        before = _owned_keys(entity, rid, old.get(rid), key_fn)
-        after = _owned_keys(entity, rid, data, key_fn)
-        gone.extend(before - after)
-        added.extend(after - before)
-    if gone:
-        conn.executemany(
-            "DELETE FROM search_key WHERE key = ? AND borrower_id = ? AND kind = ?", gone
-        )
-    if added:
-        conn.executemany(
-            "INSERT OR IGNORE INTO search_key(key, borrower_id, kind) VALUES (?, ?, ?)", added
-        )
-
-
-def _owned_keys(
-    entity: str,
-    rid: str,
-    data: dict[str, Any] | None,
-    key_fn: Callable[[dict[str, Any]], set[tuple[str, str]]],
-) -> set[tuple[str, str, str]]:
-    if data is None:
-        return set()
-    owner = search.owner_of(entity, rid, data)
-    if not owner:
-        return set()
-    return {(key, owner, kind) for key, kind in key_fn(data)}
-
-
-def rebuild_search_keys(conn, *, batch: int = 5000) -> int:
-    """Derive every search key again from the stored records (after a change of derivation)."""
-    total = 0
-    insert = "INSERT OR IGNORE INTO search_key(key, borrower_id, kind) VALUES (?, ?, ?)"
-    with write_transaction(conn):
-        conn.execute("DELETE FROM search_key")
-        for entity, key_fn in search.KEYS_OF.items():
-            rows = conn.execute(f"SELECT {schema.row_columns(entity)} FROM {entity}")
-            codec = codec_of(conn)
-            while chunk := rows.fetchmany(batch):
-                keys: set[tuple[str, str, str]] = set()
-                for row in chunk:
-                    data = codec.unpack(conn, entity, row)
-                    keys |= _owned_keys(entity, row[0], data, key_fn)
-                conn.executemany(insert, keys)
-                total += len(keys)
-    return total

@@ -149,6 +149,12 @@ def mark_retry(conn, key: str, *, error: str, next_attempt_at: float) -> None:
     )
 
 
+def retry_now(conn) -> int:
+    """Make every pending action due at once (the core is back after an outage)."""
+    cur = conn.execute("UPDATE outbox SET next_attempt_at = 0 WHERE status = ?", (PENDING,))
+    return cur.rowcount
+
+
 def mark_parked(conn, key: str, *, reason: str, response: dict[str, Any] | None = None) -> None:
     """The core refused the action for good: it waits for a person ("needs attention")."""
     conn.execute(

@@ -11,7 +11,7 @@ a crash in between leaves no cursor, so the next pull starts from the start too.
 
 from __future__ import annotations
 
-from workbench.store import outbox, schema
+from workbench.store import keys, outbox, schema
 from workbench.store.apply import CURSOR, set_state
 from workbench.store.db import write_transaction
 
@@ -24,6 +24,7 @@ def start_over(conn, *, store_id: str | None = None) -> int:
         for table in schema.ENTITY_TABLES:
             conn.execute(f"DELETE FROM {table}")
         conn.execute("DELETE FROM search_key")
+        keys.drop_staging(conn)  # the refill stages its keys afresh
         conn.execute("DELETE FROM sync_state WHERE name = ?", (CURSOR,))
         if store_id is not None:
             set_state(conn, STORE_ID, store_id)

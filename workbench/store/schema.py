@@ -20,7 +20,8 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
 - ``sync_state`` holds the feed cursor and other small name/value facts of the sync;
   ``codec_dict`` the compression dictionaries.
 - ``outbox`` (v2) the agent's actions until the core confirms them (``store.outbox``);
-  ``quarantine`` (v2) feed records that failed validation (``store.quarantine``).
+  ``quarantine`` (v2) feed records that failed validation (``store.quarantine``);
+  ``search_key_staged`` (v3) the search keys of a first sync until it is done (``store.keys``).
 
 A migration is SQL text, or a callable ``(conn) -> None`` for work SQL cannot do (for example
 backfilling a new indexed column out of ``data``, which only ``store.codec`` can read).
@@ -146,9 +147,21 @@ CREATE TABLE quarantine (
 );
 """
 
+_V3 = """
+-- Search keys of a first sync, moved into search_key in key order at its end (store.keys).
+CREATE TABLE search_key_staged (
+  key TEXT NOT NULL,
+  borrower_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  entity TEXT NOT NULL,
+  record_id TEXT NOT NULL
+);
+CREATE INDEX search_key_staged_by_record ON search_key_staged (entity, record_id);
+"""
+
 Migration = str | Callable[..., None]
 
-MIGRATIONS: list[Migration] = [_V1, _V2]
+MIGRATIONS: list[Migration] = [_V1, _V2, _V3]
 """Migration *n* (1-based) is ``MIGRATIONS[n - 1]``. Append only; never edit a shipped one."""
 
 

@@ -12,11 +12,11 @@ from datetime import UTC, datetime
 import httpx
 
 from workbench.store import outbox
-from workbench.store.apply import get_cursor
+from workbench.store.apply import get_cursor, get_state
 from workbench.store.db import connect, write_transaction
 from workbench.sync.client import Unauthorized, make_client
 from workbench.sync.events import OPEN, EventsUnsupported, stream_events
-from workbench.sync.pull import PAGE_SIZE, PullResult, pull
+from workbench.sync.pull import LAST_PULL_AT, PAGE_SIZE, PullResult, pull
 from workbench.sync.push import push
 from workbench.sync.status import StatusCallback, SyncState, SyncStatus
 
@@ -61,7 +61,8 @@ class Follower:
         self._unauthorized = False
         self._stopped = False
         self._message: str | None = None
-        self._last_sync: datetime | None = None
+        self._last_sync: datetime | None = None  # the last good pull, this run or an earlier one
+        self._synced = False  # a pull of this run succeeded
         self._applied = 0
         self._wake_pull: asyncio.Event | None = None
         self._wake_push: asyncio.Event | None = None
@@ -95,6 +96,7 @@ class Follower:
         self._wake_auth, self._stop = asyncio.Event(), asyncio.Event()
         conn = connect(self.db_path)
         self._conn = conn
+        self._last_sync = _stored_time(get_state(conn, LAST_PULL_AT))
         try:
             async with make_client(
                 self.base_url, transport=self.transport, token=self.token
@@ -191,13 +193,12 @@ class Follower:
         self._pull_failures = 0
         self._unauthorized = False
         self._message = None
+        self._synced = True
         self._last_sync = datetime.now(UTC)
         self._applied += result.applied
         if recovered:  # the core is back: every waiting action may go now
             with write_transaction(conn):
-                conn.execute(
-                    "UPDATE outbox SET next_attempt_at = 0 WHERE status = ?", (outbox.PENDING,)
-                )
+                outbox.retry_now(conn)
             self._wake_push.set()
         self._publish()
 
@@ -235,7 +236,7 @@ class Follower:
             return SyncState.OFFLINE
         if self._pull_failures:
             return SyncState.RECONNECTING
-        if self._last_sync is None:
+        if not self._synced:
             return SyncState.STARTING
         if self.use_events and not self._events_open and self._event_failures:
             return SyncState.RECONNECTING
@@ -267,6 +268,14 @@ class Follower:
 
     async def _sleep(self, seconds: float) -> None:
         await asyncio.sleep(seconds)
+
+
+def _stored_time(text: str | None) -> datetime | None:
+    """The time of the last good pull kept in the cache (so "synced 3 h ago" survives a restart)."""
+    try:
+        return datetime.fromisoformat(text).astimezone(UTC) if text else None
+    except ValueError:
+        return None
 
 
 def _backoff(failures: int, cap: float) -> float:

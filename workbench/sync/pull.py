@@ -29,6 +29,7 @@ from typing import Any
 import httpx
 
 from workbench.store import apply as store_apply
+from workbench.store import keys
 from workbench.store.apply import BadRecordHandler
 from workbench.store.db import connect, write_transaction
 from workbench.store.quarantine import quarantine_change
@@ -131,6 +132,11 @@ class _Fetcher:
 
 async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
     cursor = store_apply.get_cursor(conn)
+    staged = keys.is_staging(conn)
+    if cursor is None and not staged:  # a first sync: search keys are built at its end
+        with write_transaction(conn):
+            keys.begin_staging(conn)
+        staged = True
     total = await _estimate(fetch, cursor)
     applied = pages = 0
     if progress:
@@ -146,7 +152,11 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
                 try:
                     with paused_gc():
                         applied += store_apply.apply_page(
-                            conn, page["changes"], cursor, on_bad_record=on_bad_record
+                            conn,
+                            page["changes"],
+                            cursor,
+                            on_bad_record=on_bad_record,
+                            stage_keys=staged,
                         )
                 except RecordError as exc:
                     raise SyncError(
@@ -162,6 +172,9 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
             await asyncio.wait([pending])
             if not pending.cancelled():
                 pending.exception()  # retrieved: a failed prefetch is not worth a warning
+    if staged:  # caught up: the cache is complete, so its search keys can be built
+        with paused_gc():
+            keys.finish_staging(conn)
     return applied, pages, cursor, total
 
 
