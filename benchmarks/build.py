@@ -36,6 +36,7 @@ from workbench.core.demo import (
 )
 from workbench.core.portfolio import build_portfolio
 from workbench.core.storage import CoreStore
+from workbench.store.db import connect
 from workbench.sync.pull import pull_from
 
 SCALES = {"tiny": 300, "10k": 10_000, "100k": 100_000, "1m": 1_000_000}
@@ -85,6 +86,7 @@ def ensure_built(scale: str, *, root: Path | None = None, log: Log = log_stderr)
     core, cache = folder / "core.db", folder / "cache.db"
     if done.exists() and core.exists() and cache.exists():
         facts = json.loads(done.read_text())
+        connect(cache).close()  # a newer workbench migrates the kept cache first
         return Built(scale, borrowers, folder, core, cache, facts["heavy_id"], facts)
     facts: dict[str, Any] = {"borrowers": borrowers, "seed": SEED, "as_of": AS_OF.isoformat()}
     if done.exists():
