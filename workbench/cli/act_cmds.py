@@ -10,18 +10,16 @@ core could not be reached: it is delivered later); 1 for invalid input, a refusa
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 from typing import Any
 
 import click
 
+from workbench import config
 from workbench.cli.read_cmds import db_option, emit_json, json_option, open_existing, resolve_db
 from workbench.cli.sync_cmds import load_token, resolve_core, token_option
 
-ENV_AGENT = "WORKBENCH_AGENT"
-DEMO_AGENT = "A001"  # the agent every caller is on a core without tokens (the demo)
 _LONG_DIGITS = re.compile(r"\d{7,}")
 
 
@@ -30,7 +28,9 @@ def push_options(fn):
     fn = click.option("--core", "core_url", help="Core URL for --push (WORKBENCH_CORE_URL).")(fn)
     fn = token_option(fn)
     fn = click.option(
-        "--agent", "agent_id", help=f"Acting agent (WORKBENCH_AGENT; default {DEMO_AGENT})."
+        "--agent",
+        "agent_id",
+        help=f"Acting agent ({config.ENV_AGENT}; default {config.DEMO_AGENT}).",
     )(fn)
     return json_option(db_option(fn))
 
@@ -152,7 +152,7 @@ def _run(ctx: click.Context, common: dict[str, Any], take) -> None:
 
     path = resolve_db(ctx, common["db_path"])
     conn = open_existing(path)
-    agent = common["agent_id"] or os.environ.get(ENV_AGENT) or DEMO_AGENT
+    agent = common["agent_id"] or config.default_agent_id()
     try:
         action = take(conn, agent)
     except ValidationError as exc:
