@@ -2,7 +2,8 @@
 
 Every connection to a cache comes from :func:`connect`, which applies the house rules: the pinned
 SQLite build (``sqlcipher3`` bundles SQLite 3.53; the OS's library is never used), WAL, a 5 s busy
-timeout, foreign keys on, ``synchronous=NORMAL``, file mode 0600 for the database and its
+timeout, foreign keys on, ``synchronous=NORMAL``, incremental auto-vacuum (new caches), file
+mode 0600 for the database and its
 ``-wal``/``-shm`` files, autocommit mode (``isolation_level=None``) with explicit
 :func:`write_transaction` blocks, and schema migrations applied on open.
 
@@ -130,8 +131,10 @@ def _open(path: Path, readonly: bool) -> Connection:
         conn = sqlite.connect(str(path), isolation_level=None, factory=Connection)
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not readonly:
-        # Before the first table exists this also fixes the page size of a new cache.
+        # Before the first table exists these also fix the page size of a new cache, and let
+        # it give pages back to the file system (``store.keys`` frees a whole table's worth).
         conn.execute(f"PRAGMA page_size = {schema.PAGE_SIZE}")
+        conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
         conn.execute("PRAGMA journal_mode = WAL")
     conn.execute("PRAGMA foreign_keys = ON")
     conn.execute("PRAGMA synchronous = NORMAL")

@@ -59,6 +59,7 @@ def finish_staging(conn) -> int:
             drop_staging(conn)
     finally:
         conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA incremental_vacuum").fetchall()  # the staged rows' pages go back
     return count
 
 
