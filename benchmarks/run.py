@@ -59,7 +59,7 @@ class Plan:
 
 
 PLANS = {
-    "tiny": Plan(samples=15, rounds=2, renders=3, heavy_renders=2, typed=1, startups=1,
+    "tiny": Plan(samples=15, rounds=2, renders=2, heavy_renders=1, typed=1, startups=1,
                  incrementals=2, syncs=1, session_borrowers=2, session_queries=1),
     "full": Plan(samples=200, rounds=3, renders=30, heavy_renders=10, typed=14, startups=5,
                  incrementals=5, syncs=3, session_borrowers=20, session_queries=7),
