@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
 from workbench import config
@@ -32,7 +32,7 @@ from workbench.domain.callbacks import callback_priority
 from workbench.domain.loans import bucket
 from workbench.domain.models import CallbackReason, Department
 from workbench.store import action_rules as rules
-from workbench.store import outbox, queries
+from workbench.store import outbox, provisional, queries
 from workbench.store.action_rules import ValidationError, iso
 from workbench.store.db import write_transaction
 
@@ -86,7 +86,7 @@ def add_note(
     if loan_id is not None:
         _loan(conn, loan_id, borrower_id, open_only=False)
     payload = {"text": text} | ({"loan_id": loan_id} if loan_id else {})
-    return _take(conn, "note", borrower_id, payload, agent_id, now, "interaction", _note_record)
+    return _take(conn, "note", borrower_id, payload, agent_id, now, "interaction", provisional.note)
 
 
 def record_disposition(
@@ -116,7 +116,7 @@ def record_disposition(
     payload: dict[str, Any] = {"code": code, "channel": channel, "duration_s": duration_s}
     payload |= ({"notes": notes} if notes else {}) | ({"queue_id": queue_id} if queue_id else {})
     return _take(
-        conn, "disposition", borrower_id, payload, agent_id, now, "interaction", _call_record
+        conn, "disposition", borrower_id, payload, agent_id, now, "interaction", provisional.call
     )
 
 
@@ -141,7 +141,7 @@ def send_message(
     rules.recipient(channel, to)
     payload = {"channel": channel, "template": template, "body": body, "to": to}
     return _take(
-        conn, "message", borrower_id, payload, agent_id, now, "interaction", _message_record
+        conn, "message", borrower_id, payload, agent_id, now, "interaction", provisional.message
     )
 
 
@@ -156,7 +156,9 @@ def promise_to_pay(
     rules.amount(fen, owed=owed)
     day = rules.promised_date(promised_date, today=rules.business_today(now))
     payload = {"loan_id": loan_id, "amount": fen, "promised_date": day.isoformat()}
-    return _take(conn, "promise", loan.borrower_id, payload, agent_id, now, "promise", _promise)
+    return _take(
+        conn, "promise", loan.borrower_id, payload, agent_id, now, "promise", provisional.promise
+    )
 
 
 def schedule_callback(
@@ -201,7 +203,7 @@ def schedule_callback(
         agent_id,
         now,
         "callback",
-        lambda b: _callback(b, shown),
+        lambda b: provisional.callback(b, shown),
     )
 
 
@@ -238,7 +240,7 @@ def escalate(
         agent_id,
         now,
         "escalation",
-        lambda b: _escalation(b, snapshot),
+        lambda b: provisional.escalation(b, snapshot, SLA_ESTIMATE),
     )
 
 
@@ -324,98 +326,6 @@ def _snapshot(conn, loan, now: datetime) -> dict[str, Any]:
         "outstanding_principal": view.outstanding_principal,
         "payoff": view.payoff.total,
         "open_promises": len([p for p in promises if p.loan_id == loan.id]),
-    }
-
-
-# -- provisional records (what the core will make of the action; its version replaces them) ------
-
-
-def _interaction(body, channel, *, duration=0, disposition="", notes="", queue_id=None):
-    p = body["payload"]
-    return {
-        "id": body["id"],
-        "borrower_id": body["borrower_id"],
-        "channel": channel,
-        "agent_id": body["agent_id"],
-        "started_at": body["created_at"],
-        "duration_s": duration,
-        "disposition": disposition,
-        "notes": notes,
-        "outcome": "",
-        "loan_id": p.get("loan_id"),
-        "queue_id": queue_id,
-    }
-
-
-def _note_record(body):
-    return _interaction(body, "note", notes=body["payload"]["text"])
-
-
-def _call_record(body):
-    p = body["payload"]
-    return _interaction(
-        body,
-        p["channel"],
-        duration=p["duration_s"],
-        disposition=p["code"],
-        notes=p.get("notes", ""),
-        queue_id=p.get("queue_id"),
-    )
-
-
-def _message_record(body):
-    p = body["payload"]
-    return _interaction(body, p["channel"], disposition=p["template"], notes=p["body"])
-
-
-def _promise(body):
-    p = body["payload"]
-    return {
-        "id": body["id"],
-        "borrower_id": body["borrower_id"],
-        "loan_id": p["loan_id"],
-        "amount": p["amount"],
-        "promised_date": p["promised_date"],
-        "status": "pending",
-        "created_at": body["created_at"],
-        "agent_id": body["agent_id"],
-    }
-
-
-def _callback(body, priority: int):
-    p = body["payload"]
-    return {
-        "id": body["id"],
-        "borrower_id": body["borrower_id"],
-        "number": p["number"],
-        "reason": p["reason"],
-        "due_at": p["due_at"],
-        "priority": priority,
-        "attempts": 0,
-        "status": "open",
-        "created_at": body["created_at"],
-        "queue_id": None,
-    }
-
-
-def _escalation(body, snapshot: dict[str, Any]):
-    p = body["payload"]
-    created = datetime.fromisoformat(body["created_at"])
-    sla = iso(created + timedelta(hours=SLA_ESTIMATE[p["priority"]]))
-    event = {"at": body["created_at"], "status": "open", "by": body["agent_id"], "comment": ""}
-    return {
-        "id": body["id"],
-        "borrower_id": body["borrower_id"],
-        "loan_id": p.get("loan_id"),
-        "department": p["department"],
-        "reason": p["reason"],
-        "priority": p["priority"],
-        "status": "open",
-        "created_at": body["created_at"],
-        "sla_due_at": sla,
-        "agent_id": body["agent_id"],
-        "snapshot": snapshot,
-        "history": [event],
     }
 
 
