@@ -184,3 +184,33 @@ def run(measure: Callable, *args, attempts: int = 3):
 
 FAILURES: list[str] = []
 """App failures that a second attempt got past (the run reports them)."""
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``uv run python -m benchmarks.desk --scale 10k``: only the desk's rows (render and
+    keystroke), with the view-assembly floors they are compared with; nothing is saved."""
+    import argparse
+
+    from benchmarks import build
+    from benchmarks.run import PLANS, desk_rows, view_rows_of
+    from benchmarks.table import render
+
+    parser = argparse.ArgumentParser(prog="python -m benchmarks.desk", description=main.__doc__)
+    parser.add_argument("--scale", choices=list(build.SCALES), default="10k")
+    args = parser.parse_args(argv)
+    built = build.ensure_built(args.scale)
+    plan = PLANS["tiny" if args.scale == "tiny" else "full"]
+    view_rows, assembly = view_rows_of(built, plan)
+    rows = [*view_rows, *desk_rows(built, plan, assembly)]
+    print(render(rows, f"desk figures — {built.borrowers:,} borrowers ({args.scale})"))
+    for failure in FAILURES:
+        print(f"- the desk failed once and was run again: {failure}")
+    if NO_REPAINT:
+        print(f"- {len(NO_REPAINT)} waits saw the awaited state with no new frame")
+    return 0
+
+
+if __name__ == "__main__":
+    import sys
+
+    sys.exit(main())
