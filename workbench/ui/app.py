@@ -23,6 +23,7 @@ from workbench.sync.status import SyncState, SyncStatus
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.format import DISPLAY_TZ, plain
 from workbench.ui.i18n import set_language, t
+from workbench.ui.roles import resolve_role
 
 log = logging.getLogger("workbench.desk")
 log.addHandler(logging.NullHandler())  # nothing reaches the terminal unless a log is set up
@@ -58,6 +59,7 @@ class WorkbenchApp(App[None]):
     stopped when it exits. Wire its status callback to :meth:`report_sync_status` (safe from
     any thread); the status is also polled every second, so any object with ``status`` works.
     ``agent_id`` is who acts (default ``WORKBENCH_AGENT``, else the demo agent);
+    ``role`` what they may do (default ``WORKBENCH_ROLE``, else ``agent``: see ``ui.roles``);
     ``started_at`` (``time.perf_counter()`` when the launcher began) is logged as the start time.
     """
 
@@ -86,6 +88,7 @@ class WorkbenchApp(App[None]):
         sync: SyncService | None = None,
         agent_id: str | None = None,
         started_at: float | None = None,
+        role: str | None = None,
     ) -> None:
         self.language = set_language(lang)
         super().__init__()
@@ -94,6 +97,7 @@ class WorkbenchApp(App[None]):
         self.clock = clock
         self.sync = sync
         self.agent_id = agent_id or config.default_agent_id()
+        self.role = resolve_role(role)
         self.started_at = started_at
         self.title = t("app.title")
         self.sub_title = t("app.as_of", date=self.as_of().isoformat())
