@@ -32,6 +32,7 @@ from workbench.domain.models import (
     LoanStatus,
     Payment,
     Promise,
+    Queue,
     Vehicle,
 )
 from workbench.store import outbox, records, schema, search
@@ -200,6 +201,12 @@ def get_loan(conn, loan_id: str) -> Loan | None:
     """One loan by id, or None."""
     found = _load_many(conn, "loan", {loan_id})
     return records.to_model("loan", found[loan_id]) if found else None
+
+
+def queues(conn) -> list[Queue]:
+    """Every call queue (a handful), by id: names, disposition codes, service levels."""
+    rows = conn.execute(f"SELECT {schema.row_columns('queue')} FROM queue ORDER BY id")
+    return _models(conn, "queue", rows)
 
 
 def promises_of(conn, borrower_id: str) -> list[Promise]:
