@@ -148,7 +148,7 @@ def _apply_entity(
         conn.executemany(f"DELETE FROM {entity} WHERE id = ?", gone)
     rows = [codec.pack(entity, data) for data in state.values() if data is not None]
     if rows:
-        columns = ("id", *schema.COLUMNS[entity], "data")
+        columns = schema.insert_columns(entity)
         updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
         conn.executemany(
             f"INSERT INTO {entity}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "

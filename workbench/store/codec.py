@@ -24,7 +24,7 @@ from typing import Any
 import orjson
 import zstandard as zstd
 
-from workbench.store import schema
+from workbench.store import records, schema
 
 RAW = 0
 TRAIN_AT = 1000  # records of one entity before its dictionary is trained
@@ -59,13 +59,16 @@ class Codec:
             self._loaded_max = newest
 
     def pack(self, entity: str, data: dict[str, Any]) -> tuple[Any, ...]:
-        """``(id, *columns, data)`` row values of one record."""
+        """Row values of one record, in ``schema.insert_columns(entity)`` order."""
         columns = schema.COLUMNS[entity]
         rest = dict(data)  # a C-level copy, then drop the few stored as columns
         del rest["id"]
         if not columns:
             return (data["id"], self.encode(entity, rest))
         values = [rest.pop(c, None) for c in columns]
+        derived = records.DERIVED.get(entity)
+        if derived:
+            values += [compute(data) for compute in derived]
         return (data["id"], *values, self.encode(entity, rest))
 
     def unpack(self, conn, entity: str, row: tuple[Any, ...]) -> dict[str, Any]:
@@ -125,9 +128,9 @@ class Codec:
             f"SELECT {cols} FROM {entity} WHERE substr(data, 1, 1) = x'00'"
         ).fetchall()
         conn.execute(f"DELETE FROM {entity} WHERE substr(data, 1, 1) = x'00'")
-        marks = ", ".join("?" * (len(schema.COLUMNS[entity]) + 2))
+        names = schema.insert_columns(entity)
         conn.executemany(
-            f"INSERT INTO {entity}({cols}) VALUES ({marks})",
+            f"INSERT INTO {entity}({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
             [self.pack(entity, self.unpack(conn, entity, row)) for row in rows],
         )
 

@@ -110,6 +110,8 @@ def migrate(conn: Connection, path: Path | str = "cache") -> int:
                 for statement in schema.statements(step):
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
+    if 0 < version < latest:  # an upgrade may rewrite much of a big cache: give back its WAL
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     return latest
 
 

@@ -282,33 +282,34 @@ def _contains(data: dict[str, Any] | None, probe: search.Probe) -> bool:
 
 
 def _worst_buckets(conn, borrower_ids: list[str], as_of: date) -> dict[str, str]:
+    """Worst DPD bucket of each borrower, read from the ``loan_by_borrower`` index alone: the
+    oldest unpaid due date of all their loans (``loan.first_unpaid_due``) dates it."""
     if not borrower_ids:
         return {}
     rows = conn.execute(
-        f"SELECT {schema.row_columns('loan')} FROM loan "
-        "WHERE borrower_id IN (SELECT value FROM json_each(?))",
+        "SELECT borrower_id, min(first_unpaid_due) FROM loan "
+        "WHERE borrower_id IN (SELECT value FROM json_each(?)) GROUP BY borrower_id",
         (records.encode(borrower_ids),),
     )
-    worst: dict[str, int] = {}
-    for loan in _models(conn, "loan", rows):
-        borrower_id = loan.borrower_id
-        dpd = 0 if loan.status in _SETTLED else loan_math.days_past_due(loan.schedule, as_of)
-        worst[borrower_id] = max(worst.get(borrower_id, 0), dpd)
-    return {bid: loan_math.bucket(dpd) for bid, dpd in worst.items()}
+    return {
+        bid: loan_math.bucket((as_of - date.fromisoformat(due)).days if due else 0)
+        for bid, due in rows
+    }
 
 
 def _hit(match: search.Match, data: dict[str, Any], worst_bucket: str) -> LookupHit:
-    borrower: Borrower = records.to_model("borrower", data)
-    numbers = [p.number for p in borrower.phones]
+    """The masked result row of one borrower record (read as stored: no dataclasses built)."""
+    numbers = [str(p.get("number") or "") for p in data.get("phones") or ()]
     phone = numbers[0] if numbers else ""
     if match.kind in (search.PHONE, search.LAST4):
-        phone = next((n for n in numbers if n.endswith(match.key)), phone)
+        phone = next((n for n in numbers if search.normalize(n).endswith(match.key)), phone)
+    address = data.get("address")
     return LookupHit(
-        borrower_id=borrower.id,
-        name=borrower.name,
-        masked_id_no=pii.mask_id_no(borrower.id_no),
+        borrower_id=data["id"],
+        name=data["name"],
+        masked_id_no=pii.mask_id_no(data["id_no"]),
         masked_phone=pii.mask_phone(phone) if phone else "",
-        city=borrower.address.city if borrower.address else "",
+        city=(address.get("city") or "") if address else "",
         matched_by=search.KIND_NAMES[match.kind],
         worst_bucket=worst_bucket,
     )

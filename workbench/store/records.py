@@ -16,7 +16,7 @@ import typing
 from collections.abc import Callable
 from typing import Any
 
-from workbench.domain.models import ENTITIES
+from workbench.domain.models import ENTITIES, LoanStatus
 from workbench.store import validate
 
 
@@ -56,6 +56,25 @@ def check(entity: str, record_id: str, data: Any) -> dict[str, Any]:
     except validate.Bad as exc:
         raise RecordError(entity, record_id, str(exc)) from None
     return data
+
+
+_SETTLED = frozenset((LoanStatus.SETTLED.value, LoanStatus.EARLY_SETTLED.value))
+
+
+def first_unpaid_due(loan: dict[str, Any]) -> str | None:
+    """Due date of the loan's oldest installment not paid in full (as
+    ``domain.loans.days_past_due`` finds it); None when the loan is settled or paid up."""
+    if loan.get("status") in _SETTLED:
+        return None
+    for inst in loan.get("schedule") or ():
+        owed_principal = inst["principal"] - inst.get("paid_principal", 0)
+        if owed_principal > 0 or inst["interest"] - inst.get("paid_interest", 0) > 0:
+            return inst["due_date"]
+    return None
+
+
+DERIVED = {"loan": (first_unpaid_due,)}
+"""How each of ``schema.DERIVED``'s columns is computed from a record, in the same order."""
 
 
 def to_model(entity_or_cls: str | type, data: dict[str, Any]) -> Any:

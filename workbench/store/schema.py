@@ -22,6 +22,8 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
 - ``outbox`` (v2) the agent's actions until the core confirms them (``store.outbox``);
   ``quarantine`` (v2) feed records that failed validation (``store.quarantine``);
   ``search_key_staged`` (v3) the search keys of a first sync until it is done (``store.keys``).
+- ``loan.first_unpaid_due`` (v4, :data:`DERIVED`), in the ``loan_by_borrower`` index: a
+  lookup's worst DPD bucket of each hit is read from that index, never from a schedule.
 
 A migration is SQL text, or a callable ``(conn) -> None`` for work SQL cannot do (for example
 backfilling a new indexed column out of ``data``, which only ``store.codec`` can read).
@@ -49,6 +51,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 """Fields of each entity stored as their own columns (besides ``id``), in table order."""
 
 
+DERIVED: dict[str, tuple[str, ...]] = {"loan": ("first_unpaid_due",)}
+"""Columns computed from a record when it is stored (``store.records.derived``), not fields of
+it: ``loan.first_unpaid_due`` is the due date of the loan's oldest installment not paid in full
+(NULL when settled or paid up), so a borrower's worst bucket is an index read (v4)."""
+
 ENTITY_TABLES: tuple[str, ...] = tuple(COLUMNS)
 """Tables holding one entity each, named as the entity on the wire."""
 
@@ -56,6 +63,11 @@ ENTITY_TABLES: tuple[str, ...] = tuple(COLUMNS)
 def row_columns(entity: str) -> str:
     """``id, <columns>, data``: the select list ``store.codec.unpack`` reads."""
     return ", ".join(("id", *COLUMNS[entity], "data"))
+
+
+def insert_columns(entity: str) -> tuple[str, ...]:
+    """``(id, *columns, *derived, data)``: the values ``store.codec.Codec.pack`` returns."""
+    return ("id", *COLUMNS[entity], *DERIVED.get(entity, ()), "data")
 
 
 _V1 = """
@@ -159,9 +171,30 @@ CREATE TABLE search_key_staged (
 CREATE INDEX search_key_staged_by_record ON search_key_staged (entity, record_id);
 """
 
+
+def _v4(conn) -> None:
+    """``loan.first_unpaid_due``, backfilled from every stored loan, and the borrower index of
+    loans extended with it (a lookup's worst buckets are then read from the index alone)."""
+    from workbench.store.codec import codec_of  # the codec imports this module
+    from workbench.store.records import first_unpaid_due
+
+    conn.execute("ALTER TABLE loan ADD COLUMN first_unpaid_due TEXT")
+    codec = codec_of(conn)
+    codec.refresh(conn)
+    select = "SELECT rowid, data FROM loan WHERE rowid > ? ORDER BY rowid LIMIT 5000"
+    update = "UPDATE loan SET first_unpaid_due = ? WHERE rowid = ?"
+    last = 0
+    while chunk := conn.execute(select, (last,)).fetchall():
+        values = [(first_unpaid_due(codec.decode(conn, data)), rowid) for rowid, data in chunk]
+        conn.executemany(update, [v for v in values if v[0] is not None])
+        last = chunk[-1][0]
+    conn.execute("DROP INDEX loan_by_borrower")
+    conn.execute("CREATE INDEX loan_by_borrower ON loan (borrower_id, first_unpaid_due)")
+
+
 Migration = str | Callable[..., None]
 
-MIGRATIONS: list[Migration] = [_V1, _V2, _V3]
+MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _v4]
 """Migration *n* (1-based) is ``MIGRATIONS[n - 1]``. Append only; never edit a shipped one."""
 
 
