@@ -127,7 +127,7 @@ def timed_floor_and_export(cache: Path, url: str, ndjson: Path | None) -> dict[s
             with paused_gc(), write_transaction(conn):  # as the sync does it
                 for entity, datas in by_entity.items():
                     rows = [codec.pack(entity, data) for data in datas]
-                    columns = ("id", *schema.COLUMNS[entity], "data")
+                    columns = schema.insert_columns(entity)
                     conn.executemany(
                         f"INSERT INTO {entity}({', '.join(columns)}) "
                         f"VALUES ({', '.join('?' * len(columns))})",

@@ -107,8 +107,10 @@ def _timed_floor(path: Path, changes: list[dict[str, Any]]) -> float:
                 by_entity.setdefault(change["entity"], []).append(row)
             with write_transaction(conn):
                 for entity, rows in by_entity.items():
+                    names = ", ".join(("id", *schema.COLUMNS[entity], "data"))
                     marks = ", ".join("?" * len(rows[0]))
-                    conn.executemany(f"INSERT OR REPLACE INTO {entity} VALUES ({marks})", rows)
+                    sql = f"INSERT OR REPLACE INTO {entity}({names}) VALUES ({marks})"
+                    conn.executemany(sql, rows)
         return len(changes) / max(cpu_seconds() - before, 1e-9)
     finally:
         conn.close()
