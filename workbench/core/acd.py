@@ -1,0 +1,169 @@
+"""A simulated ACD (automatic call distributor): calls arrive, wait, are offered, answered, end.
+
+The simulation is a pure step function over an injected clock: ``acd.advance(now)`` runs every
+scheduled happening up to ``now`` in time order — arrivals (Poisson at ``call_rate`` per
+minute), callers abandoning when their patience runs out, offers nobody answered, the scripted
+colleagues' answers, hang-ups and breaks — and after each one offers waiting calls (oldest
+first) to the longest-idle available agent skilled for the queue. The asyncio task of the
+app (``acd_runner``) only ticks it with the wall clock; a test or an accelerated "simulate a
+day" drives it with any clock, in steps of any size, and gets the same calls for the same seed.
+
+People at a desk drive their agent through the commands (``answer``, ``hold``, ``resume``,
+``end``, ``reject``, ``set_state``); each one first advances to its ``now``. Every change is
+published as an event (``call.*`` with a ``CallInfo``, ``agent.state`` with an
+``AgentStatus``) through ``publish(type, data)``.
+
+Leaving after-call work needs the call's disposition when its queue requires one and the
+caller is a known borrower (an unknown caller nobody linked has no record to write it on).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from workbench.core.acd_engine import AcdEngine
+from workbench.core.acd_model import AcdConfig, AgentSlot, Call, CallError
+from workbench.domain.calls import AgentState, AgentStatus, CallInfo, CallState, can_request
+
+__all__ = ["Acd", "AcdConfig", "CallError"]
+
+
+class Acd(AcdEngine):
+    """The simulated call centre with the commands of the people at desks (thread-safe)."""
+
+    # -- the desk's commands ------------------------------------------------------------------
+
+    def status(self, agent_id: str, now: datetime) -> tuple[AgentStatus, list[CallInfo]]:
+        """The agent's state and its open calls (offered, active, held); makes it a person."""
+        with self._lock:
+            self._advance(now)
+            agent = self._person(agent_id)
+            calls = [
+                c.info(self.now)
+                for c in self.calls.values()
+                if c.agent_id == agent_id and c.state not in (CallState.ENDED, CallState.ABANDONED)
+            ]
+            return agent.status(), sorted(calls, key=lambda c: c.call_id)
+
+    def command(self, agent_id: str, call_id: str, verb: str, now: datetime) -> CallInfo:
+        """``answer | hold | resume | end | reject`` on one call; raises ``CallError``."""
+        allowed = {
+            "answer": (CallState.OFFERED,),
+            "reject": (CallState.OFFERED,),
+            "hold": (CallState.ACTIVE,),
+            "resume": (CallState.HELD,),
+            "end": (CallState.ACTIVE, CallState.HELD),
+        }
+        if verb not in allowed:
+            raise CallError(404, "not_found", f"no such call command: {verb}")
+        with self._lock:
+            self._advance(now)
+            agent = self._person(agent_id)
+            call = self.calls.get(call_id)
+            if call is None:
+                raise CallError(404, "unknown_call", f"没有这个呼叫 / no call {call_id}")
+            if call.agent_id != agent_id:
+                raise CallError(
+                    403, "not_your_call", f"呼叫 {call_id} 不是你的 / call {call_id} is not yours"
+                )
+            if call.state not in allowed[verb]:
+                raise CallError(
+                    409,
+                    "wrong_state",
+                    f"呼叫状态为 {call.state}，不能{verb} / cannot {verb} a call that is "
+                    f"{call.state}",
+                )
+            getattr(self, f"_do_{verb}")(call, agent, self.now)
+            self._dispatch(self.now)
+            return call.info(self.now)
+
+    def _do_answer(self, call: Call, agent: AgentSlot, at: datetime) -> None:
+        self._answer(call, agent, at)
+
+    def _do_reject(self, call: Call, agent: AgentSlot, at: datetime) -> None:
+        self._requeue(call, agent, at)
+        self._emit_agent(agent)
+
+    def _do_hold(self, call: Call, agent: AgentSlot, at: datetime) -> None:
+        call.state, call.hold_started = CallState.HELD, at
+        self._emit_call("call.held", call)
+
+    def _do_resume(self, call: Call, agent: AgentSlot, at: datetime) -> None:
+        call.hold_s += (at - call.hold_started).total_seconds() if call.hold_started else 0.0
+        call.state, call.hold_started = CallState.ACTIVE, None
+        self._emit_call("call.resumed", call)
+
+    def _do_end(self, call: Call, agent: AgentSlot, at: datetime) -> None:
+        self._end(call, agent, at)
+
+    def acw_pending(self, agent_id: str) -> str | None:
+        """The call whose disposition the agent owes before leaving after-call work, if any."""
+        with self._lock:
+            agent = self.agents.get(agent_id)
+            if agent is None or agent.state != AgentState.AFTER_CALL or not agent.call_id:
+                return None
+            call = self.calls.get(agent.call_id)
+            if call is None or not call.borrower_ids:
+                return None
+            return call.call_id if self.queues.get(call.queue_id, True) else None
+
+    def set_state(
+        self, agent_id: str, target: str, now: datetime, *, acw_done: bool
+    ) -> AgentStatus:
+        """Switch a person's agent to ``target`` (available, break, offline).
+
+        ``acw_done``: the disposition of the call in after-call work is recorded (only asked
+        when ``acw_pending`` names a call).
+        """
+        if target not in {s.value for s in AgentState}:
+            raise CallError(422, "invalid_state", f"未知状态 / unknown agent state {target!r}")
+        with self._lock:
+            self._advance(now)
+            agent = self._person(agent_id)
+            owed = self.acw_pending(agent_id) is not None
+            if owed and not acw_done and target != agent.state:
+                raise CallError(
+                    409,
+                    "acw_disposition_required",
+                    "请先填写处理结果 / record the call's disposition before leaving "
+                    "after-call work",
+                )
+            if not can_request(agent.state, target, acw_done=True):
+                raise CallError(
+                    409,
+                    "wrong_state",
+                    f"不能从 {agent.state} 切换到 {target} / cannot switch from {agent.state} "
+                    f"to {target}",
+                )
+            offered = self.calls.get(agent.call_id) if agent.call_id else None
+            if offered is not None and offered.state == CallState.OFFERED and target != agent.state:
+                self._requeue(offered, agent, self.now)
+            if target != agent.state:
+                self._set(agent, target, self.now)
+            self._dispatch(self.now)
+            return agent.status()
+
+    def link(self, call_id: str, borrower_ids: list[str]) -> None:
+        """The caller of ``call_id`` proved to be these borrowers (a ``link_number`` action)."""
+        with self._lock:
+            call = self.calls.get(call_id)
+            if call is not None:
+                call.borrower_ids = sorted(set(call.borrower_ids) | set(borrower_ids))
+
+    def _person(self, agent_id: str) -> AgentSlot:
+        """The agent, now driven by a person (a scripted colleague hands over, offline)."""
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise CallError(404, "unknown_agent", f"没有坐席 / no agent {agent_id}")
+        if not agent.human:
+            agent.human = True
+            if agent.scripted:
+                agent.scripted = False
+                call = self.calls.get(agent.call_id) if agent.call_id else None
+                if call is not None and call.state == CallState.OFFERED:
+                    self._requeue(call, agent, self.now)
+                elif call is not None and call.state in (CallState.ACTIVE, CallState.HELD):
+                    self._finish(call, CallState.ENDED, self.now)
+                    self._emit_call("call.ended", call)
+                self._set(agent, AgentState.OFFLINE, self.now)
+        return agent
