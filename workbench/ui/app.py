@@ -19,8 +19,11 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from workbench import config
+from workbench.domain.calls import CallCommand, CallEvent
 from workbench.sync.status import SyncState, SyncStatus
 from workbench.ui.bindings import localize_bindings
+from workbench.ui.call_desk import CALL_BINDINGS, CallDesk
+from workbench.ui.calls import DeskCalls
 from workbench.ui.format import DISPLAY_TZ, plain
 from workbench.ui.i18n import set_language, t
 from workbench.ui.roles import resolve_role
@@ -66,6 +69,16 @@ class WorkbenchApp(App[None]):
     sync_status: reactive[SyncStatus | None] = reactive(None, init=False)
     """The sync's latest status; ``None`` when the desk runs without a sync."""
 
+    call_state: reactive[DeskCalls] = reactive(DeskCalls, init=False)
+    """This agent's telephony: state, call, after-call work (``ui.call_desk`` keeps it)."""
+
+    class CallEventReceived(Message):
+        """The sync reported a call or agent event (posted from its thread)."""
+
+        def __init__(self, event: CallEvent) -> None:
+            super().__init__()
+            self.event = event
+
     class SyncStatusChanged(Message):
         """The sync reported a new status (posted from its thread)."""
 
@@ -77,6 +90,7 @@ class WorkbenchApp(App[None]):
     ENABLE_COMMAND_PALETTE = False  # its built-in commands are not in our catalog
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "key.quit", priority=True, id="app.quit"),
+        *CALL_BINDINGS,
     ]
 
     def __init__(
@@ -98,6 +112,7 @@ class WorkbenchApp(App[None]):
         self.sync = sync
         self.agent_id = agent_id or config.default_agent_id()
         self.role = resolve_role(role)
+        self.calls = CallDesk(self)
         self.started_at = started_at
         self.title = t("app.title")
         self.sub_title = t("app.as_of", date=self.as_of().isoformat())
@@ -136,6 +151,34 @@ class WorkbenchApp(App[None]):
     def on_workbench_app_sync_status_changed(self, message: SyncStatusChanged) -> None:
         # The latest snapshot, not the message's: messages may be read after a newer poll.
         self.sync_status = self.sync.status if self.sync is not None else message.status
+
+    # -- telephony (issue 5) ------------------------------------------------------------------
+
+    def report_call_event(self, event: CallEvent) -> None:
+        """The sync's call-event callback: safe from any thread, never blocks it."""
+        self.post_message(self.CallEventReceived(event))
+
+    def on_workbench_app_call_event_received(self, message: CallEventReceived) -> None:
+        self.calls.handle(message.event)
+
+    def call_control(self, cmd: CallCommand) -> None:
+        """Ask the sync to carry out ``cmd`` (returns at once; the outcome comes back as an
+        event). Without a sync that carries calls the agent is told so."""
+        control = getattr(self.sync, "control", None)
+        if not callable(control):
+            self.notify(t("call.no_telephony"), severity="warning", markup=False)
+            return
+        control(cmd)
+
+    def action_call(self, verb: str) -> None:
+        """A call key (answer, hold, end, available, break, link, wrapup, reject)."""
+        if self.calls.can(verb):
+            self.calls.command(verb)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "call":
+            return bool(parameters) and self.calls.can(str(parameters[0]))
+        return True
 
     def _poll_sync(self) -> None:
         if self.sync is not None:

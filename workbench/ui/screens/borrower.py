@@ -22,6 +22,7 @@ from workbench.ui.cache import reading
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.borrower_body import BorrowerBody
+from workbench.ui.widgets.call_bar import CallBar
 from workbench.ui.widgets.followups_panel import FollowUpsPanel
 from workbench.ui.widgets.history_detail import HistoryDetail
 from workbench.ui.widgets.history_view import PAGE, HistoryView
@@ -95,6 +96,7 @@ class BorrowerScreen(Screen):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Vertical(LoadingIndicator(), id="borrower-body")
+        yield CallBar(id="call-bar")
         yield SyncBar(id="sync-bar")
         yield Footer()
 

@@ -19,6 +19,7 @@ from workbench.ui.bindings import localize_bindings
 from workbench.ui.cache import reading
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
+from workbench.ui.widgets.call_bar import CallBar
 from workbench.ui.widgets.results_table import ResultsTable
 from workbench.ui.widgets.search_box import SearchBox
 from workbench.ui.widgets.sync_bar import SyncBar
@@ -64,6 +65,7 @@ class DeskScreen(Screen):
             yield SearchBox(id="search")
             yield Static(Content(t("desk.hint")), id="search-status")
         yield ResultsTable(id="results")
+        yield CallBar(id="call-bar")
         yield SyncBar(id="sync-bar")
         yield Footer()
 

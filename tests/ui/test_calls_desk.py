@@ -1,0 +1,185 @@
+"""Call handling at the desk, driven by call events as the sync hands them.
+
+The sync is stood in for by ``TelephonySync`` (the network side: it records the commands the
+desk sends); each test answers those commands with the events the core would broadcast.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from call_pilot import (
+    AGENT,
+    TelephonySync,
+    agent_event,
+    answered,
+    call_event,
+    ended,
+    held,
+    offered,
+)
+from desk_pilot import NOW, history_rows, run_desk, screen_text, wait_for, wait_for_view
+
+from workbench.domain.calls import CallCommand
+from workbench.ui.screens.borrower import BorrowerScreen
+from workbench.ui.screens.call_pop import CallPopScreen
+from workbench.ui.screens.desk import DeskScreen
+from workbench.ui.screens.wrap_up import WrapUpScreen
+
+TWO_LOANS = "B000295"
+
+
+def call_bar(pilot) -> str:
+    return str(pilot.app.screen.query_one("#call-bar").render())
+
+
+def telephony(box: list[TelephonySync]):
+    def make(on_status) -> TelephonySync:
+        box.append(TelephonySync())
+        return box[-1]
+
+    return make
+
+
+async def test_offered_call_pops_over_the_borrower_and_one_key_answers(desk_cache):
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app, sync = pilot.app, syncs[0]
+        assert "离线" in call_bar(pilot)
+        app.report_call_event(agent_event("available"))
+        await wait_for(pilot, lambda: "可用" in call_bar(pilot), what="available")
+
+        call = offered([TWO_LOANS])
+        app.report_call_event(call_event("offered", call))
+        await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
+        behind = app.screen_stack[-2]
+        assert isinstance(behind, BorrowerScreen) and behind.borrower_id == TWO_LOANS
+        text = screen_text(pilot)
+        assert "138****5678" in text and "13812345678" not in text
+        assert "还款咨询" in text and "已等待 00:35" in text
+
+        await pilot.press("enter")
+        assert sync.commands == [CallCommand("answer", call_id="CALL-1")]
+        app.report_call_event(call_event("answered", answered(call)))
+        await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="pop gone")
+        await wait_for_view(pilot)
+        assert "通话中 00:00" in call_bar(pilot)
+        assert "138****5678" in call_bar(pilot)
+
+
+async def test_hold_toggles_end_enters_wrap_up_and_disposition_gates_available(desk_cache):
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app, sync = pilot.app, syncs[0]
+        clock = [NOW]
+        app.clock = lambda: clock[0]
+        call = offered([TWO_LOANS])
+        app.report_call_event(agent_event("available"))
+        app.report_call_event(call_event("offered", call))
+        await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
+        app.report_call_event(call_event("answered", answered(call)))
+        app.report_call_event(agent_event("on_call", call_id="CALL-1"))
+        await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="pop gone")
+        await wait_for_view(pilot)
+
+        # the talk timer ticks by the desk's clock
+        clock[0] = NOW + timedelta(seconds=75)
+        await wait_for(pilot, lambda: "通话中 01:15" in call_bar(pilot), what="timer ticks")
+
+        await pilot.press("f3")
+        assert sync.commands[-1] == CallCommand("hold", call_id="CALL-1")
+        app.report_call_event(call_event("held", held(answered(call))))
+        await wait_for(pilot, lambda: "保持中" in call_bar(pilot), what="on hold")
+        await pilot.press("f3")
+        assert sync.commands[-1] == CallCommand("resume", call_id="CALL-1")
+        app.report_call_event(call_event("resumed", answered(call)))
+        await wait_for(pilot, lambda: "保持中" not in call_bar(pilot), what="resumed")
+
+        await pilot.press("f4")
+        assert sync.commands[-1] == CallCommand("end", call_id="CALL-1")
+        end_at = NOW + timedelta(seconds=90)
+        clock[0] = end_at
+        app.report_call_event(call_event("ended", ended(answered(call), end_at)))
+        app.report_call_event(agent_event("after_call", end_at, "CALL-1"))
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="wrap-up form")
+        form = app.screen
+        assert "通话 01:30" in screen_text(pilot)
+
+        # leaving the form and asking to be available: refused until a code is chosen
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="form closed")
+        clock[0] = end_at + timedelta(seconds=12)
+        await wait_for(pilot, lambda: "话后处理 00:12" in call_bar(pilot), what="ACW timer")
+        sent = len(sync.commands)
+        await pilot.press("f5")
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="form again")
+        form = app.screen
+        assert "需先选择处理结果" in form.error
+        await pilot.press("enter")  # nothing chosen yet
+        assert "请选择一个处理结果" in form.error
+        assert len(sync.commands) == sent
+
+        await pilot.press("2", "enter")  # 已告知还款金额, save and become available
+        await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="saved")
+        await wait_for(
+            pilot,
+            lambda: sync.commands[-1] == CallCommand("state", state="available"),
+            what="the state change",
+        )
+        assert len(sync.commands) == sent + 1
+        await wait_for(
+            pilot,
+            lambda: any("已告知还款金额" in row and "待确认" in row for row in history_rows(pilot)),
+            what="the disposition pending in the history",
+        )
+        app.report_call_event(agent_event("available", end_at + timedelta(seconds=20)))
+        await wait_for(pilot, lambda: "可用" in call_bar(pilot), what="available again")
+
+
+async def test_several_borrowers_on_one_number_give_a_pick_list(desk_cache):
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app = pilot.app
+        pilot.app.open_borrower("B000010")
+        await wait_for_view(pilot)
+        call = offered([TWO_LOANS, "B000001"])
+        app.report_call_event(agent_event("available"))
+        app.report_call_event(call_event("offered", call))
+        await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
+        assert isinstance(app.screen_stack[-2], DeskScreen)  # the old view was closed
+        assert "此号码对应 2 位客户" in screen_text(pilot)
+        await pilot.press("down", "enter")
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, CallPopScreen)
+            and isinstance(app.screen_stack[-2], BorrowerScreen)
+            and app.screen_stack[-2].borrower_id == "B000001",
+            what="the chosen borrower behind the pop",
+        )
+        assert app.call_state.borrower_id == "B000001"
+        await pilot.press("enter")
+        assert syncs[0].commands == [CallCommand("answer", call_id="CALL-1")]
+
+
+async def test_a_call_that_goes_away_while_ringing_takes_its_pop_with_it(desk_cache):
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app = pilot.app
+        call = offered([TWO_LOANS])
+        app.report_call_event(agent_event("available"))
+        app.report_call_event(call_event("offered", call))
+        await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
+        app.report_call_event(call_event("abandoned", ended(call, NOW)))
+        await wait_for(pilot, lambda: not isinstance(app.screen, CallPopScreen), what="pop gone")
+        assert app.call_state.wrap is None  # never answered: nothing to wrap up
+        assert "可用" in call_bar(pilot)
+        assert app.agent_id == AGENT
+
+
+async def test_without_telephony_the_bar_is_hidden_and_call_keys_explain(desk_cache):
+    async with run_desk(desk_cache) as pilot:
+        bar = pilot.app.screen.query_one("#call-bar")
+        assert not bar.display
+        pilot.app.call_control(CallCommand("state", state="available"))
+        await pilot.pause()
+        assert any("未连接话务系统" in n.message for n in pilot.app._notifications)

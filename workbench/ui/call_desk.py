@@ -1,0 +1,406 @@
+"""Call handling at the desk: screen pop, call keys, after-call work.
+
+The sync hands ``CallEvent``s to ``WorkbenchApp.report_call_event`` (any thread); the app gives
+them to :class:`CallDesk` on its own loop, which folds them into ``app.call_state`` (a
+``ui.calls.DeskCalls``) and moves the screens:
+
+* ``call.offered`` to this agent → the matched borrower's unified view opens behind a pop with
+  a one-key answer; several borrowers on the number → a pick list; an unknown number → the
+  search, and after answering a key links the number to the borrower found (``call.link``);
+* the call ends → after-call work: the wrap-up form asks for a disposition code of the queue
+  (required to become available again unless the queue says otherwise).
+
+Commands go out through ``app.call_control`` (the sync's ``control``); the desk never does
+HTTP. What the core answers comes back as events, failures as ``error`` events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import inspect
+import logging
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from textual.binding import Binding
+
+from workbench.domain import pii
+from workbench.domain.calls import AgentState, CallCommand, CallEvent, can_request
+from workbench.ui import calls as rules
+from workbench.ui.format import plain
+from workbench.ui.i18n import t
+
+if TYPE_CHECKING:
+    from workbench.domain.models import Borrower, Queue
+    from workbench.ui.app import WorkbenchApp
+
+log = logging.getLogger("workbench.desk")
+
+CALL_BINDINGS = [
+    Binding("f2", "call('answer')", "key.call_answer", id="call.answer"),
+    Binding("f3", "call('hold')", "key.call_hold", id="call.hold"),
+    Binding("f4", "call('end')", "key.call_end", id="call.end"),
+    Binding("f5", "call('available')", "key.agent_available", id="agent.available"),
+    Binding("f6", "call('break')", "key.agent_break", id="agent.break"),
+    Binding("f7", "call('link')", "key.call_link", id="call.link"),
+    Binding("f8", "call('wrapup')", "key.call_wrapup", id="call.wrapup"),
+    Binding("f9", "call('reject')", "key.call_reject", id="call.reject"),
+]
+"""The call keys, bound on the app so they work on every screen (ids for keymaps)."""
+
+STATE_RETRIES = 5
+"""Times a state change refused right after a disposition is asked again (the disposition
+may still be on its way to the core)."""
+STATE_RETRY_S = 1.0
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A borrower on the calling number, as the pop lists them (PII masked)."""
+
+    name: str
+    id_no: str  # masked
+    city: str
+    phone_kind: str  # how the number is on their record: mobile, spouse, … ("" if not)
+
+
+def caller_of(borrower: Borrower, number: str) -> Caller:
+    """The pick-list line of ``borrower`` for a call from ``number``."""
+    kind = next((p.kind for p in borrower.phones if p.number == number), "")
+    return Caller(
+        name=borrower.name,
+        id_no=pii.mask_id_no(borrower.id_no),
+        city=borrower.address.city,
+        phone_kind=kind,
+    )
+
+
+class CallDesk:
+    """The desk's call logic; one per app, driven from the app's loop only."""
+
+    def __init__(self, app: WorkbenchApp) -> None:
+        self.app = app
+        self.queues: dict[str, Queue] = {}
+        self.callers: dict[str, Caller] = {}  # borrower id → who, for the bar and the pop
+        self.linked: dict[str, set[str]] = {}  # call id → borrowers its number was linked to
+        self._wanted_state: str | None = None
+        self._retries = 0
+
+    # -- state ------------------------------------------------------------------------------
+
+    @property
+    def state(self) -> rules.DeskCalls:
+        """The desk's current view of telephony."""
+        return self.app.call_state
+
+    @property
+    def has_telephony(self) -> bool:
+        """The sync can carry call commands, or the desk has heard of telephony at all."""
+        return callable(getattr(self.app.sync, "control", None)) or self.state.known
+
+    def queue_name(self, queue_id: str | None) -> str:
+        """The queue's display name in the desk's language (its id when not in the cache)."""
+        queue = self.queues.get(queue_id or "")
+        if queue is None:
+            return plain(queue_id or "—", 24)
+        return plain(queue.name_en if self.app.language == "en" else queue.name, 24)
+
+    def disposition_required(self, queue_id: str | None) -> bool:
+        """Whether leaving after-call work needs a disposition (default: yes)."""
+        queue = self.queues.get(queue_id or "")
+        return bool(getattr(queue, "disposition_required", True)) if queue else True
+
+    def acw_done(self) -> bool:
+        """After-call work may end: the disposition is saved or the queue needs none."""
+        wrap = self.state.wrap
+        if wrap is None:
+            return True
+        return wrap.saved or not self.disposition_required(wrap.call.queue_id)
+
+    # -- events -------------------------------------------------------------------------------
+
+    def handle(self, event: CallEvent) -> None:
+        """Fold ``event`` into the state and move the screens accordingly."""
+        if event.type == "error":
+            self._error(event.message)
+            return
+        old = self.state
+        new = rules.apply_event(old, event, agent_id=self.app.agent_id, now=self.app.clock())
+        if new == old:
+            return
+        self.app.call_state = new
+        if new.agent_state == self._wanted_state:
+            self._wanted_state = None
+        if new.ringing and (old.call is None or old.call.call_id != new.call.call_id):
+            self.app.run_worker(self._offered(), group="call-pop", exclusive=True)
+        elif old.ringing and not new.ringing:
+            self._ringing_stopped(answered=new.talking)
+        if new.wrap is not None and (old.wrap is None or old.wrap.call is not new.wrap.call):
+            self.open_wrap_up()
+        self.app.refresh_bindings()
+
+    def _error(self, message: str) -> None:
+        text = plain(message, 200) or t("call.error_unknown")
+        if self._wanted_state and self._retries > 0 and self.state.in_wrap_up:
+            self._retries -= 1  # the disposition may not have reached the core yet
+            self.app.push_now()
+            self.app.set_timer(STATE_RETRY_S, self._retry_state)
+            return
+        self._wanted_state = None
+        self.app.notify(t("call.error", detail=text), severity="error", markup=False)
+
+    def _retry_state(self) -> None:
+        if self._wanted_state and self.state.agent_state != self._wanted_state:
+            self.app.call_control(CallCommand("state", state=self._wanted_state))
+
+    async def _offered(self) -> None:
+        """A call rings for this agent: read the queue and the borrowers, then pop."""
+        from workbench.ui.screens.call_pop import CallPopScreen
+
+        call = self.state.call
+        if call is None:
+            return
+        await self._read(call.borrower_ids, call.number)
+        if self.state.call is None or self.state.call.call_id != call.call_id:
+            return  # gone while we read
+        self._close_pops()
+        self._show_caller(call.borrower_ids)
+        self.app.push_screen(CallPopScreen(call.call_id))
+
+    async def _read(self, borrower_ids: list[str], number: str) -> None:
+        from workbench.ui.cache import reading
+
+        def read() -> tuple[list[Queue], dict[str, Caller]]:
+            from workbench.store.queries import get_borrower, queues
+
+            with reading(self.app.db_path) as conn:
+                found = [get_borrower(conn, bid) for bid in borrower_ids[:20]]
+                return queues(conn), {b.id: caller_of(b, number) for b in found if b is not None}
+
+        try:
+            queue_list, callers = await asyncio.to_thread(read)
+        except Exception as exc:  # the pop still shows the number; names come from the view
+            log.warning("call pop could not read the cache: %s", exc)
+            return
+        self.queues = {q.id: q for q in queue_list}
+        self.callers.update(callers)
+
+    def _show_caller(self, borrower_ids: list[str]) -> None:
+        """Put the screen the agent needs behind the pop (forms being filled in stay)."""
+        from workbench.ui.screens.borrower import BorrowerScreen
+        from workbench.ui.screens.desk import DeskScreen
+
+        app = self.app
+        if not isinstance(app.screen, DeskScreen | BorrowerScreen):
+            return  # a form is open: never throw away what the agent is typing
+        if len(borrower_ids) == 1:
+            bid = borrower_ids[0]
+            if isinstance(app.screen, BorrowerScreen) and app.screen.borrower_id == bid:
+                return
+            while len(app.screen_stack) > 1:
+                app.pop_screen()
+            app.open_borrower(bid)
+        else:
+            app.back_to_search()
+
+    def _close_pops(self) -> None:
+        from workbench.ui.screens.call_pop import CallPopScreen
+
+        for screen in list(self.app.screen_stack):
+            if isinstance(screen, CallPopScreen):
+                screen.close()
+
+    def _ringing_stopped(self, *, answered: bool) -> None:
+        from workbench.ui.screens.call_pop import CallPopScreen
+
+        pop = self.app.screen
+        if not isinstance(pop, CallPopScreen):
+            self._close_pops()
+            return
+        if answered and pop.picking:
+            pop.refresh_view()  # still to choose which borrower is calling
+            return
+        pop.close()
+        if answered and not self.state.borrower_id:
+            self.app.notify(t("call.unknown_hint"), markup=False)
+
+    def picked(self, borrower_id: str) -> None:
+        """The agent chose ``borrower_id`` from the pick list: open it behind the call."""
+        from workbench.ui.screens.call_pop import CallPopScreen
+
+        self.app.call_state = rules.with_borrower(self.state, borrower_id)
+        self._close_pops()
+        while len(self.app.screen_stack) > 1:
+            self.app.pop_screen()
+        self.app.open_borrower(borrower_id)
+        call = self.state.call
+        if self.state.ringing and call is not None:
+            self.app.push_screen(CallPopScreen(call.call_id))
+
+    # -- commands -----------------------------------------------------------------------------
+
+    def can(self, verb: str) -> bool:
+        """Whether the call key ``verb`` applies now (unusable keys are hidden)."""
+        s = self.state
+        if not self.has_telephony:
+            return False
+        if verb in ("answer", "reject"):
+            return s.ringing
+        if verb in ("hold", "end"):
+            return s.talking
+        if verb == "link":
+            return self._link_target() is not None
+        if verb == "wrapup":
+            return s.wrap is not None
+        if verb == "available":
+            return s.call is None and s.agent_state != AgentState.AVAILABLE
+        if verb == "break":
+            return s.call is None and s.agent_state not in (AgentState.BREAK,)
+        return False
+
+    def command(self, verb: str) -> None:
+        """Carry out the call key ``verb``."""
+        s = self.state
+        if verb in ("available", "break"):
+            self.request_state(AgentState.AVAILABLE if verb == "available" else AgentState.BREAK)
+        elif verb == "link":
+            self.link()
+        elif verb == "wrapup":
+            self.open_wrap_up()
+        elif s.call is not None:
+            if verb == "hold":
+                verb = "resume" if s.held else "hold"
+            self.app.call_control(CallCommand(verb, call_id=s.call.call_id))
+
+    def request_state(self, target: str, *, retry: bool = False) -> None:
+        """Ask to become ``target``; leaving after-call work first needs the disposition."""
+        current = self.state.agent_state
+        if not can_request(current, target, acw_done=self.acw_done()):
+            if current == AgentState.AFTER_CALL and not self.acw_done():
+                self.open_wrap_up(warn=True)
+            else:
+                self.app.notify(t("call.state_refused"), severity="warning", markup=False)
+            return
+        self._wanted_state = target
+        self._retries = STATE_RETRIES if retry else 0
+        self.app.call_control(CallCommand("state", state=target))
+
+    # -- wrap-up ------------------------------------------------------------------------------
+
+    def open_wrap_up(self, *, warn: bool = False) -> None:
+        """Show the wrap-up form of the call in after-call work (once)."""
+        from workbench.ui.screens.wrap_up import WrapUpScreen
+
+        if isinstance(self.app.screen, WrapUpScreen):
+            self.app.screen.warn(warn)
+        elif self.state.wrap is not None:
+            self.app.run_worker(self._open_wrap_up(warn), group="wrap-open", exclusive=True)
+
+    async def _open_wrap_up(self, warn: bool) -> None:
+        from workbench.ui.screens.wrap_up import WrapUpScreen
+
+        wrap = self.state.wrap
+        if wrap is None:
+            return
+        if wrap.call.queue_id not in self.queues:  # e.g. the desk restarted during the call
+            await self._read(wrap.call.borrower_ids, wrap.call.number)
+        if self.state.wrap is wrap and not isinstance(self.app.screen, WrapUpScreen):
+            self.app.push_screen(WrapUpScreen(wrap.call.call_id, warn=warn))
+
+    def borrower_name(self, borrower_id: str) -> str | None:
+        """The name of ``borrower_id`` if the desk has read it."""
+        from workbench.ui.screens.borrower import BorrowerScreen
+
+        if borrower_id in self.callers:
+            return self.callers[borrower_id].name
+        for screen in self.app.screen_stack:
+            if isinstance(screen, BorrowerScreen) and screen.borrower_id == borrower_id:
+                return screen.view.borrower.name if screen.view is not None else None
+        return None
+
+    def wrap_borrower(self) -> str | None:
+        """The borrower the disposition is recorded on: the call's, else the one on screen."""
+        wrap = self.state.wrap
+        if wrap is not None and wrap.borrower_id:
+            return wrap.borrower_id
+        return self._open_borrower_id()
+
+    def disposition_saved(self, call_id: str, *, then_available: bool) -> None:
+        """The wrap-up form wrote the disposition: deliver it, show it, maybe go available."""
+        self.app.call_state = rules.wrap_saved(self.state, call_id)
+        self.app.push_now()
+        self.app.cache_changed(feed=False)
+        self.app.refresh_bindings()
+        if then_available:
+            self.request_state(AgentState.AVAILABLE, retry=True)
+
+    def disposition_kwargs(self, record: Any) -> dict[str, Any]:
+        """Extra arguments ``store.actions.record_disposition`` accepts for this call."""
+        wrap = self.state.wrap
+        if wrap is None:
+            return {}
+        extra: dict[str, Any] = {
+            "channel": "call_in" if wrap.call.direction != "out" else "call_out",
+            "duration_s": rules.call_duration_s(wrap),
+            "queue_id": wrap.call.queue_id or None,
+        }
+        if "call_id" in inspect.signature(record).parameters:
+            extra["call_id"] = wrap.call.call_id
+        return extra
+
+    # -- linking an unknown number ----------------------------------------------------------
+
+    def _open_borrower_id(self) -> str | None:
+        from workbench.ui.screens.borrower import BorrowerScreen
+
+        for screen in reversed(self.app.screen_stack):
+            if isinstance(screen, BorrowerScreen) and screen.view is not None:
+                return screen.borrower_id
+        return None
+
+    def _link_target(self) -> tuple[str, str, str] | None:
+        """(borrower id, number, call id) when the open borrower is not on the call's number."""
+        from workbench.ui.screens.borrower import BorrowerScreen
+
+        s = self.state
+        call = s.call if s.talking else (s.wrap.call if s.wrap and not s.wrap.saved else None)
+        screen = self.app.screen
+        if call is None or not isinstance(screen, BorrowerScreen) or screen.view is None:
+            return None
+        bid = screen.borrower_id
+        if bid in call.borrower_ids or bid in self.linked.get(call.call_id, set()):
+            return None
+        return bid, call.number, call.call_id
+
+    def link(self) -> None:
+        """Add the caller's number to the borrower on screen (an action to the core)."""
+        target = self._link_target()
+        if target is not None:
+            self.app.run_worker(self._link(*target), group="call-link", exclusive=True)
+
+    async def _link(self, borrower_id: str, number: str, call_id: str) -> None:
+        from workbench.ui.cache import writing
+
+        def write() -> None:
+            from workbench.store.call_actions import link_number
+
+            with writing(self.app.db_path) as conn:
+                link_number(conn, borrower_id, number, agent_id=self.app.agent_id, call_id=call_id)
+
+        try:
+            await asyncio.to_thread(write)
+        except Exception as exc:  # refused (validation) or the service is missing
+            from workbench.store.action_rules import ValidationError
+            from workbench.ui.screens.note import validation_text
+
+            text = validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
+            detail = plain(text, 200)
+            self.app.notify(t("call.link_failed", detail=detail), severity="error", markup=False)
+            return
+        self.linked.setdefault(call_id, set()).add(borrower_id)
+        self.app.call_state = rules.with_borrower(self.state, borrower_id)
+        masked = pii.mask_phone(number)
+        self.app.notify(t("call.linked", number=masked), markup=False)
+        self.app.push_now()
+        self.app.cache_changed(feed=False)
+        self.app.refresh_bindings()

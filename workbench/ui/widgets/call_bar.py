@@ -1,0 +1,121 @@
+"""The call bar: the agent's state, the call and its timers, on the desk and every borrower view.
+
+One line above the sync status line. It shows the app's ``call_state`` (``ui.calls.DeskCalls``)
+and ticks every second by the app's clock: time in the state, talk time, hold time, after-call
+work time, the ringing caller's waiting time. The caller's number is always masked. A desk
+without telephony (no sync that carries calls, no call event ever) hides the bar.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from textual.content import Content
+from textual.widget import Widget
+
+from workbench.domain import pii
+from workbench.domain.calls import AgentState
+from workbench.ui import calls as rules
+from workbench.ui.format import plain
+from workbench.ui.i18n import t
+
+TICK_S = 1.0
+MUTED = "$text-muted"
+
+STATE_LOOKS: dict[str, tuple[str, str]] = {
+    # agent state: (symbol, style)
+    AgentState.OFFLINE: ("○", "$text-muted"),
+    AgentState.AVAILABLE: ("●", "bold $success"),
+    AgentState.ON_CALL: ("☎", "bold $accent"),
+    AgentState.AFTER_CALL: ("◆", "bold $warning"),
+    AgentState.BREAK: ("◇", "bold $secondary"),
+}
+Part = Content | str | tuple[str, str]
+
+
+def state_label(state: str) -> str:
+    """可用 / 通话中 / 话后处理 / 小休 / 离线 (an unknown state shows as itself)."""
+    text = t(f"agent_state.{state}")
+    return plain(state, 20) if text == f"agent_state.{state}" else text
+
+
+def bar_content(app, calls: rules.DeskCalls, now: datetime) -> Content:
+    """The call bar's text for ``calls`` at ``now`` (``app`` gives queue and borrower names)."""
+    desk = app.calls
+    if calls.ringing and calls.call is not None:
+        call = calls.call
+        parts: list[Part] = [
+            (f"☎ {t('call.ringing')} ", "bold $text on $accent"),
+            ("  ", ""),
+            (pii.mask_phone(call.number), "bold"),
+            (f"  ·  {desk.queue_name(call.queue_id)}", ""),
+            (f"  ·  {t('call.waited', time=rules.clock_text(rules.waited_s(calls, now)))}", ""),
+        ]
+        return Content.assemble(*parts, *_who(desk, calls.borrower_id))
+    symbol, style = STATE_LOOKS.get(calls.agent_state, STATE_LOOKS[AgentState.OFFLINE])
+    if calls.talking and calls.call is not None:
+        call = calls.call
+        talk = rules.clock_text(rules.seconds_since(calls.call_since, now))
+        parts = [(f"{symbol} {state_label(AgentState.ON_CALL)} {talk}", style)]
+        if calls.held:
+            held = rules.clock_text(rules.seconds_since(calls.held_since, now))
+            parts.append(("  ", ""))
+            parts.append((f" {t('call.held', time=held)} ", "bold $text on $warning"))
+        parts.append((f"  ·  {pii.mask_phone(call.number)}", "bold"))
+        parts.append((f"  ·  {desk.queue_name(call.queue_id)}", ""))
+        return Content.assemble(*parts, *_who(desk, calls.borrower_id))
+    since = rules.clock_text(rules.seconds_since(calls.agent_since, now))
+    parts = [(f"{symbol} {state_label(calls.agent_state)} {since}", style)]
+    wrap = calls.wrap
+    if calls.in_wrap_up and wrap is not None:
+        parts.append((f"  ·  {pii.mask_phone(wrap.call.number)}", ""))
+        parts.append((f"  ·  {desk.queue_name(wrap.call.queue_id)}", ""))
+        if wrap.saved:
+            parts.append((f"  ·  {t('call.wrap_saved')}", "$success"))
+        elif desk.disposition_required(wrap.call.queue_id):
+            parts.append(("  ", ""))
+            parts.append((f" {t('call.wrap_needed')} ", "bold $text on $warning"))
+    return Content.assemble(*parts)
+
+
+def _who(desk, borrower_id: str | None) -> list[Part]:
+    if not borrower_id:
+        return []
+    name = desk.borrower_name(borrower_id)
+    return [(f"  ·  {plain(name or borrower_id, 20)}", "")]
+
+
+class CallBar(Widget):
+    """One line above the status line; hidden while the desk has no telephony."""
+
+    DEFAULT_CSS = """
+    CallBar {
+        height: 1;
+        padding: 0 2;
+        background: $boost;
+        display: none;
+    }
+    CallBar.-telephony { display: block; }
+    CallBar.-ringing { background: $accent 30%; }
+    CallBar.-after-call { background: $warning 15%; }
+    """
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "call_state", self._changed)
+        self.set_interval(TICK_S, self._tick)
+
+    def _tick(self) -> None:
+        if self.has_class("-telephony"):
+            self.refresh()
+
+    def _changed(self, calls: rules.DeskCalls) -> None:
+        self.set_class(self.app.calls.has_telephony, "-telephony")
+        self.set_class(calls.ringing, "-ringing")
+        self.set_class(calls.in_wrap_up, "-after-call")
+        self.refresh()
+
+    def render(self) -> Content:
+        calls = getattr(self.app, "call_state", None)
+        if calls is None:
+            return Content("")
+        return bar_content(self.app, calls, self.app.clock())
