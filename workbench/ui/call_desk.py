@@ -19,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import inspect
 import logging
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
@@ -31,7 +30,7 @@ from workbench.ui.format import plain
 from workbench.ui.i18n import t
 
 if TYPE_CHECKING:
-    from workbench.domain.models import Borrower, Queue
+    from workbench.domain.models import Queue
     from workbench.ui.app import WorkbenchApp
 
 log = logging.getLogger("workbench.desk")
@@ -54,34 +53,13 @@ may still be on its way to the core)."""
 STATE_RETRY_S = 1.0
 
 
-@dataclass(frozen=True, slots=True)
-class Caller:
-    """A borrower on the calling number, as the pop lists them (PII masked)."""
-
-    name: str
-    id_no: str  # masked
-    city: str
-    phone_kind: str  # how the number is on their record: mobile, spouse, … ("" if not)
-
-
-def caller_of(borrower: Borrower, number: str) -> Caller:
-    """The pick-list line of ``borrower`` for a call from ``number``."""
-    kind = next((p.kind for p in borrower.phones if p.number == number), "")
-    return Caller(
-        name=borrower.name,
-        id_no=pii.mask_id_no(borrower.id_no),
-        city=borrower.address.city,
-        phone_kind=kind,
-    )
-
-
 class CallDesk:
     """The desk's call logic; one per app, driven from the app's loop only."""
 
     def __init__(self, app: WorkbenchApp) -> None:
         self.app = app
         self.queues: dict[str, Queue] = {}
-        self.callers: dict[str, Caller] = {}  # borrower id → who, for the bar and the pop
+        self.callers: dict[str, rules.Caller] = {}  # borrower id → who, for the bar and the pop
         self.linked: dict[str, set[str]] = {}  # call id → borrowers its number was linked to
         self._wanted_state: str | None = None
         self._retries = 0
@@ -170,12 +148,14 @@ class CallDesk:
     async def _read(self, borrower_ids: list[str], number: str) -> None:
         from workbench.ui.cache import reading
 
-        def read() -> tuple[list[Queue], dict[str, Caller]]:
+        def read() -> tuple[list[Queue], dict[str, rules.Caller]]:
             from workbench.store.queries import get_borrower, queues
 
             with reading(self.app.db_path) as conn:
                 found = [get_borrower(conn, bid) for bid in borrower_ids[:20]]
-                return queues(conn), {b.id: caller_of(b, number) for b in found if b is not None}
+                return queues(conn), {
+                    b.id: rules.caller_of(b, number) for b in found if b is not None
+                }
 
         try:
             queue_list, callers = await asyncio.to_thread(read)

@@ -15,6 +15,8 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from workbench.domain.calls import AgentState, CallEvent, CallInfo, CallState
+from workbench.domain.models import Borrower
+from workbench.domain.pii import mask_id_no
 
 TRUST_WINDOW = timedelta(hours=12)
 """A core timestamp older than this (or in the future) by the desk's clock is not used."""
@@ -202,3 +204,24 @@ def call_duration_s(wrap: WrapUp) -> int:
     if answered is None or ended is None:
         return 0
     return max(0, min(86_400, int((ended - answered).total_seconds())))
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """A borrower on the calling number, as the pop lists them (PII masked)."""
+
+    name: str
+    id_no: str  # masked
+    city: str
+    phone_kind: str  # how the number is on their record: mobile, spouse, … ("" if not)
+
+
+def caller_of(borrower: Borrower, number: str) -> Caller:
+    """The pick-list line of ``borrower`` for a call from ``number``."""
+    kind = next((p.kind for p in borrower.phones if p.number == number), "")
+    return Caller(
+        name=borrower.name,
+        id_no=mask_id_no(borrower.id_no),
+        city=borrower.address.city,
+        phone_kind=kind,
+    )
