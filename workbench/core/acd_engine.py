@@ -26,6 +26,7 @@ from workbench.domain.calls import (
 Publish = Callable[[str, dict[str, Any]], Any]
 KEEP_FINISHED = 1000  # finished calls remembered (their commands answer 409, not 404)
 _OPEN = (CallState.QUEUED, CallState.OFFERED)
+_DONE = (CallState.ENDED, CallState.ABANDONED)
 
 
 class AcdEngine:
@@ -196,6 +197,17 @@ class AcdEngine:
             call = self._new_call(number, queue_id, self.now, patience_s)
             self._dispatch(self.now)
             return call.info(self.now)
+
+    def refresh_numbers(self) -> None:
+        """Calls still in hand take the current owners of their numbers (after a link)."""
+        with self._lock:
+            held = {a.call_id for a in self.agents.values() if a.call_id}
+            for call in self.calls.values():
+                if call.state in _DONE and call.call_id not in held:
+                    continue
+                owners = self.phones.lookup(call.number)
+                if not set(owners) <= set(call.borrower_ids):
+                    call.borrower_ids = sorted(set(call.borrower_ids) | set(owners))
 
     def _abandon(self, call: Call, at: datetime) -> None:
         agent = self.agents.get(call.agent_id) if call.agent_id else None

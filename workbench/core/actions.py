@@ -26,6 +26,7 @@ ACTION_TYPES = (
     "escalation",
     "message",
     "reveal_audit",
+    "link_number",
 )
 PRIORITIES = ("low", "normal", "high", "urgent")
 REVEAL_FIELDS = ("id_no", "phone", "debit_card")
@@ -91,6 +92,7 @@ PAYLOADS: dict[str, dict[str, Field]] = {
         "duration_s": Field("int", False, 0, 86_400, doc="talk time in seconds, default 0"),
         "queue_id": _id(required=False),
         "loan_id": _id(required=False),
+        "call_id": _id(required=False, doc="the ACD call this disposition closes"),
     },
     "promise": {
         "loan_id": _id(),
@@ -120,6 +122,10 @@ PAYLOADS: dict[str, dict[str, Field]] = {
         "field": _enum(REVEAL_FIELDS),
         "reason": _text(1, 500),
         "target_id": _id("the record whose field was revealed (borrower or loan id)"),
+    },
+    "link_number": {
+        "number": Field("digits", doc="the caller's number, added to the borrower's phones (PII)"),
+        "call_id": _id(required=False, doc="the ACD call the borrower proved to be on"),
     },
 }
 

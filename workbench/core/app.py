@@ -31,8 +31,10 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from workbench.core.acd_model import AcdConfig
 from workbench.core.action_route import actions_endpoint
 from workbench.core.auth import BearerAuth, Identity
+from workbench.core.call_routes import CallCenter
 from workbench.core.demo import DEFAULT_AS_OF, DEFAULT_BORROWERS, DEFAULT_SEED
 from workbench.core.events import (
     HEARTBEAT_S,
@@ -161,12 +163,16 @@ def build_app(
     heartbeat_s: float = HEARTBEAT_S,
     ring_size: int = RING_SIZE,
     poll_s: float = POLL_S,
+    acd: AcdConfig | None = None,
+    acd_clock: Clock | None = None,
 ) -> Starlette:
     """The protocol v1 app over an already open store.
 
     ``tokens`` (from ``auth.load_tokens``) turns bearer tokens on; without it every caller is
     the demo agent A001. ``clock`` is the core's "now" (escalation snapshots, key ages);
     ``heartbeat_s``, ``ring_size`` and ``poll_s`` tune ``/v1/events`` (tests shorten them).
+    ``acd`` sets up the simulated call centre (``call_routes``; ``acd_clock`` is its clock,
+    the wall clock by default); ``app.state.calls`` is its ``CallCenter``.
     ``app.state.events`` is the ``EventHub``: ``close()`` it to end every open stream.
     """
     app_version = _version()
@@ -174,6 +180,7 @@ def build_app(
     store_id = store.store_id()
     hub = EventHub(store.head, ring_size=ring_size, heartbeat_s=heartbeat_s, poll_s=poll_s)
     store.add_listener(hub.on_head)
+    calls = CallCenter(store, hub, acd, clock=acd_clock)
 
     async def health(request: Request) -> Response:
         head = await run_in_threadpool(store.head)
@@ -210,7 +217,8 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        yield
+        async with calls.running():
+            yield
         hub.close()
         store.close()
 
@@ -222,6 +230,7 @@ def build_app(
             Route("/v1/actions", actions_endpoint(store, now), methods=["POST"]),
             Route("/v1/events", events, methods=["GET"]),
             Route("/v1/openapi.json", openapi, methods=["GET"]),
+            *calls.routes(),
         ],
         middleware=[Middleware(BearerAuth, tokens=tokens)],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
@@ -229,6 +238,7 @@ def build_app(
     )
     app.state.store = store
     app.state.events = hub
+    app.state.calls = calls
     return app
 
 

@@ -29,6 +29,7 @@ from workbench.domain.models import (
     EscalationEvent,
     Installment,
     Interaction,
+    Phone,
     Promise,
 )
 
@@ -41,6 +42,7 @@ ENTITY_OF = {
     "callback": "callback",
     "escalation": "escalation",
     "reveal_audit": "audit",
+    "link_number": "borrower",
 }
 MAX_AHEAD = timedelta(days=366)  # a promise or callback further out is a typo
 CALLBACK_GRACE = timedelta(hours=24)  # a callback may be booked for a moment just past
@@ -58,12 +60,16 @@ def apply_action(w: Writer, action: Action, now: datetime) -> tuple[str, str, in
         raise InvalidAction(f"unknown queue {p['queue_id']}")
     if action.type == "reveal_audit":
         return entity, action.id, _audit(w, action, now)
+    if action.type == "link_number":
+        return entity, borrower["id"], _link_number(w, action, borrower)
     if w.exists(entity, action.id):
         raise InvalidAction(
             f"{entity} {action.id} already exists: each action creates a record with a new id"
         )
     build = _BUILDERS[action.type]
     record = build(action, borrower=borrower, loan=loan, w=w, now=now)
+    if action.type == "disposition" and p.get("call_id"):
+        _close_call(w, action)
     return entity, action.id, w.upsert(entity, action.id, asdict(record))
 
 
@@ -229,6 +235,27 @@ def _audit(w: Writer, action: Action, now: datetime) -> int:
     if not inserted:
         raise InvalidAction(f"audit {action.id} already exists: each action needs a new id")
     return w.head  # no feed record: the head as it stands
+
+
+def _close_call(w: Writer, action: Action) -> None:
+    """Record that this disposition closes an ACD call (its agent may leave after-call work)."""
+    inserted = w.conn.execute(
+        "INSERT OR IGNORE INTO call_dispositions (call_id, action_id, agent_id, code)"
+        " VALUES (?, ?, ?, ?)",
+        (action.payload["call_id"], action.id, action.agent_id, action.payload["code"]),
+    ).rowcount
+    if not inserted:
+        raise InvalidAction(f"call {action.payload['call_id']} already has a disposition")
+
+
+def _link_number(w: Writer, action: Action, borrower: dict[str, Any]) -> int:
+    """Add the caller's number to the borrower's phones; returns the borrower record's seq."""
+    number = action.payload["number"]
+    if any(p["number"] == number for p in borrower["phones"]):
+        raise InvalidAction(f"this number is already one of borrower {borrower['id']}'s phones")
+    kind = "mobile" if len(number) == 11 and number.startswith("1") else "home"
+    borrower["phones"].append(asdict(Phone(number=number, kind=kind)))
+    return w.upsert("borrower", borrower["id"], borrower)
 
 
 def _zone(borrower: dict[str, Any]) -> ZoneInfo:

@@ -1,4 +1,4 @@
-"""``GET /v1/events``: server-sent events from a bounded in-memory ring.
+"""``GET /v1/events``: server-sent events from a bounded in-memory ring (and a JSON long-poll).
 
 Every committed write that moves the feed head (actions, or ``CoreStore`` writes made directly,
 as tests do) calls ``EventHub.on_head`` in the writing thread; the hub appends a ``change``
@@ -10,6 +10,10 @@ its start, so ids of a restarted core are larger than any it issued before. A cl
 reconnects with ``Last-Event-ID`` gets the events after it from the ring; an id the ring no
 longer covers (too old, or from an earlier run) gets one ``reset`` event: "pull, then follow".
 A run of ``change`` events is sent as its newest one (each means "the head is at least here").
+
+Besides ``change``, the ring carries the call centre's events (``call.*``, ``agent.state``;
+``workbench.core.acd``), published with ``publish``. Clients that cannot stream (an in-process
+transport) read the same ring with ``poll`` (``GET /v1/events/poll``).
 
 Writes by *other processes* to the same file are noticed by a cheap head poll (``poll_s``),
 made by whichever stream wakes first.
@@ -155,6 +159,39 @@ class EventHub:
                         yield event.encode()
                 elif not await self._wait(me):
                     yield Event(seen, "heartbeat", {"cursor": str(self._head)}).encode()
+        finally:
+            with self._lock:
+                self._streams.discard(me)
+
+    async def poll(self, after: int | None, wait: float) -> tuple[list[Event], int]:
+        """Events after ``after`` and the newest id, waiting up to ``wait`` s for one to come.
+
+        ``after`` None (a client starting) answers at once with no events and the newest id.
+        An id the ring no longer covers gets one ``reset`` event, as on the stream.
+        """
+        seen, head = self._now()
+        if after is None:
+            return [], seen
+        me = _Stream(asyncio.get_running_loop())
+        with self._lock:
+            self._streams.add(me)
+        deadline = time.monotonic() + wait
+        try:
+            while True:
+                me.wake.clear()
+                events = self.after(after)
+                if events is None:
+                    seen, head = self._now()
+                    return [Event(seen, "reset", {"cursor": str(head)})], seen
+                if events:
+                    return events, events[-1].id
+                left = deadline - time.monotonic()
+                if left <= 0 or self._closed:
+                    return [], after
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(me.wake.wait(), min(left, self.poll_s))
+                    continue
+                await self._poll()
         finally:
             with self._lock:
                 self._streams.discard(me)

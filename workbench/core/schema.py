@@ -4,7 +4,9 @@
 per entity by trigger; ``meta`` holds ``store_id``, ``min_cursor`` and the demo parameters.
 ``idempotency`` has one row per ``Idempotency-Key`` of ``POST /v1/actions`` (state
 ``in_progress`` while reserved, ``done`` with the first response); ``audits`` records PII
-reveals (never in the agent feed); ``action_counts`` counts applied actions per type.
+reveals (never in the agent feed); ``action_counts`` counts applied actions per type;
+``call_dispositions`` names the disposition action of each ACD call that has one (an agent may
+leave after-call work once it is there).
 The partial index finds a borrower's promises (open promises of an escalation snapshot).
 """
 
@@ -42,6 +44,12 @@ CREATE TABLE IF NOT EXISTS audits (
     reason TEXT NOT NULL,
     created_at TEXT NOT NULL,
     recorded_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS call_dispositions (
+    call_id TEXT PRIMARY KEY,
+    action_id TEXT NOT NULL,
+    agent_id TEXT NOT NULL,
+    code TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS action_counts (type TEXT PRIMARY KEY, applied INTEGER NOT NULL);
 CREATE TRIGGER IF NOT EXISTS records_count_insert AFTER INSERT ON records

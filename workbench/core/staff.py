@@ -44,6 +44,7 @@ def queue_records() -> list[dict[str, Any]]:
             "sl_target_pct": target,
             "short_abandon_s": short,
             "dispositions": list(dispositions),
+            "disposition_required": True,
         }
         for qid, name, name_en, threshold, target, short, dispositions in QUEUES
     ]

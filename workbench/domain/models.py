@@ -261,6 +261,7 @@ class Queue:
     sl_target_pct: int = 80
     short_abandon_s: int = 5
     dispositions: list[str] = field(default_factory=list)
+    disposition_required: bool = True  # a call of this queue needs a disposition to leave ACW
 
 
 ENTITIES: dict[str, type] = {
