@@ -295,4 +295,154 @@ MESSAGES: dict[str, str] = {
     "wrap.saving": "Saving…",
     "wrap.saved": "Disposition saved, waiting for the core to confirm",
     "wrap.failed": "Disposition not saved: {detail}",
+    # action forms (promise, callback, escalate, message, payoff, reveal)
+    "key.promise": "Promise",
+    "key.callback": "Callback",
+    "key.escalate": "Escalate",
+    "key.message": "Message",
+    "key.payoff": "Payoff",
+    "key.reveal": "Reveal",
+    "form.saving": "Saving…",
+    "form.failed": "Not saved: {detail}",
+    "form.draft_restored": "Restored what was typed last time (not saved yet)",
+    "form.date_placeholder": "2026-12-05, 12-05 or +3 (days)",
+    "form.field.loan": "Loan",
+    "form.field.number": "Number",
+    "form.loan_option": "{contract} · {status}",
+    "form.no_open_loan": "No open loan",
+    "form.no_phone": "The borrower has no phone on file",
+    "form.error.required": "{what}: please fill this in",
+    "form.error.no_open_loan": "Choose an open loan",
+    "form.error.no_phone": "The borrower has no number to choose",
+    "form.error.date_required": "Please enter a date",
+    "form.error.date_invalid": "Not a date: {value} (e.g. 2026-12-05, 12-05 or +3)",
+    "form.error.date_past": "The date {day} is in the past",
+    "form.error.date_too_far": "The date must be within {days} days (by {last})",
+    "form.error.quote_past": "A quote cannot be for a day before today ({today})",
+    "form.error.time_invalid": "Not a time: {value} (e.g. 2026-11-28 15:00 or 15:00)",
+    "form.error.time_past": "The time {time} has passed",
+    "form.error.outside_window": (
+        "{time} is outside the contact window {start}–{end} ({tz}); the earliest allowed is {next}"
+    ),
+    "form.error.department_required": "Choose the department to escalate to",
+    "form.error.reveal_refused": (
+        "Your role ({role}) may not reveal personal data; ask a supervisor or an auditor"
+    ),
+    "form.error.blocked": "Blocked by compliance: {rule}. {when}",
+    "form.gate.from": "Contact is allowed from {time} ({tz})",
+    "form.gate.never": "This does not lift by itself",
+    "form.rule.deceased": "the borrower is deceased: no contact",
+    "form.rule.cease_contact": "the borrower asked us to stop contacting them",
+    "form.rule.unknown_number": "the number is not one of the borrower's",
+    "form.rule.do_not_call": "the number is marked do-not-call",
+    "form.rule.no_consent": "the number's holder has not consented to contact",
+    "form.rule.legal_hold": "the account is on legal hold: legal only",
+    "form.rule.third_party": "no collection talk with third parties",
+    "form.rule.contact_window": "outside the contact window (borrower's local time)",
+    "form.rule.daily_connected_cap": "today's connected collection calls are at the limit",
+    "form.rule.daily_attempts_cap": "today's unanswered attempts on this number are at the limit",
+    "form.rule.unknown": "an unknown rule",
+    "role.agent": "agent",
+    "role.supervisor": "supervisor",
+    "role.auditor": "auditor",
+    "form.promise.title": "Promise to pay · {name}",
+    "form.promise.hint": "Ctrl+S save · Tab next field · Esc close (what you typed is kept)",
+    "form.promise.amount": "Amount (yuan)",
+    "form.promise.date": "Promised date",
+    "form.promise.owed": "Overdue {overdue} · next {next} ({next_date}) · payoff today {payoff}",
+    "form.promise.range": "Dates from {today} to {last}",
+    "form.promise.saved": "Promise recorded, waiting for the core to confirm",
+    "form.callback.title": "Schedule a callback · {name}",
+    "form.callback.hint": "Ctrl+S save · Tab next field · Esc close (what you typed is kept)",
+    "form.callback.slot": "Time",
+    "form.callback.custom": "Or type a time",
+    "form.callback.custom_placeholder": "borrower's local time, e.g. 2026-11-28 15:00 or 15:00",
+    "form.callback.window": (
+        "Only times inside the contact window {start}–{end} (borrower's local time, {tz})"
+    ),
+    "form.callback.reason": "Reason",
+    "form.callback.saved": "Callback scheduled, waiting for the core to confirm",
+    "form.escalate.title": "Escalate · {name}",
+    "form.escalate.hint": (
+        "Enter picks a department · Ctrl+S submit · Tab next field · Esc close (kept)"
+    ),
+    "form.escalate.department": "Escalate to",
+    "form.escalate.operations": "Operations (lien release / settlement certificate)",
+    "form.escalate.reason": "Reason",
+    "form.escalate.priority": "Priority",
+    "form.escalate.sla": "SLA due: {due} (within {hours} h)",
+    "form.escalate.no_loan": "No loan",
+    "form.escalate.snapshot": (
+        "Loan snapshot attached: {dpd} days past due · principal {principal} · payoff today {payo"
+        "ff} · open promises {promises}"
+    ),
+    "form.escalate.no_snapshot": "No loan snapshot attached",
+    "form.escalate.saved": "Escalation raised, waiting for the core to confirm",
+    "form.message.title": "Send a message · {name}",
+    "form.message.hint": "Ctrl+S send · Tab next field · Esc close (what you typed is kept)",
+    "form.message.channel": "Channel",
+    "form.message.email": "E-mail",
+    "form.message.template": "Template",
+    "form.message.preview": "Preview (sent exactly as shown)",
+    "form.message.template.reminder": "Repayment reminder",
+    "form.message.template.payoff": "Payoff quote",
+    "form.message.template.settlement": "Settlement certificate",
+    "form.message.template.release": "Lien release guide",
+    "form.message.saved": "Message queued, waiting for the core to confirm",
+    "message.reminder": (
+        "[Car loan service] Dear {name}: {amount_due} is due on contract {contract} (due date {du"
+        "e_date}). Please pay on time to avoid late fees; ignore this if you have paid."
+    ),
+    "message.payoff": (
+        "[Car loan service] Dear {name}: the amount that settles contract {contract} as of {as_of"
+        "} is {payoff}; the exact amount depends on the day it is posted."
+    ),
+    "message.settlement": (
+        "[Car loan service] Dear {name}: your request for the settlement certificate of contract "
+        "{contract} (vehicle {plate}) is accepted; it will be posted within 5 business days and c"
+        "an be downloaded in the app."
+    ),
+    "message.release": (
+        "[Car loan service] Dear {name}: to release the lien on vehicle {plate} once contract {co"
+        "ntract} is settled, bring your ID card, vehicle licence, registration certificate and se"
+        "ttlement certificate to the local vehicle administration office."
+    ),
+    "form.payoff.title": "Payoff quote · {name}",
+    "form.payoff.hint": "Change the date to quote again · Tab next field · Esc close",
+    "form.payoff.as_of": "Settle on",
+    "form.payoff.heading": "To settle in full on {date}:",
+    "form.payoff.outstanding_principal": "  Principal         {amount}",
+    "form.payoff.overdue_interest": "  Overdue interest  {amount}",
+    "form.payoff.accrued_interest": "  Accrued interest  {amount}",
+    "form.payoff.late_fees": "  Late fees         {amount}",
+    "form.payoff.total": "  Total             {amount}",
+    "form.reveal.title": "Reveal · {name}",
+    "form.reveal.hint": "Ctrl+S reveal (audited) · Tab next field · Esc close",
+    "form.reveal.field": "Field",
+    "form.reveal.reason": "Reason",
+    "form.reveal.reason_placeholder": "e.g. caller verifying their identity",
+    "form.reveal.id_no": "ID number {masked}",
+    "form.reveal.phone": "Phone {masked}",
+    "form.reveal.card": "Debit card {masked} · {contract}",
+    "form.reveal.shown": "Audited; the value hides again in {seconds} s",
+    "form.reveal.hidden": "Hidden again",
+    "form.reveal.saved": "Reveal audited, waiting for the core to confirm",
+    "action.error.amount.invalid": "Not an amount in yuan: {value} (e.g. 1,234.50)",
+    "action.error.amount.not_positive": "The amount must be more than zero",
+    "action.error.amount.too_large": (
+        "The amount {value} is far above the {owed} owed (at most {limit})"
+    ),
+    "action.error.promised_date.past": "The promised date is in the past (today is {today})",
+    "action.error.promised_date.too_far": "The promised date must be by {last}",
+    "action.error.due_at.past": "The callback time has passed",
+    "action.error.due_at.too_far": "The callback time is too far ahead",
+    "action.error.reason.empty": "The reason must not be empty",
+    "action.error.reason.too_long": (
+        "The reason is {length} characters; at most {limit} are allowed"
+    ),
+    "action.error.reason.control": "The reason holds a control character",
+    "action.error.to.invalid": "Not an e-mail address: {value} (e.g. name@example.com)",
+    "action.error.number.invalid": "The number must be 5 to 20 digits",
+    "action.error.number.missing": "The borrower has no callable number",
+    "action.error.loan_id.settled": "That loan is settled",
 }

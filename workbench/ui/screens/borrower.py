@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,6 +31,12 @@ from workbench.ui.widgets.payments_table import PaymentsTable
 from workbench.ui.widgets.schedule_table import ScheduleTable
 from workbench.ui.widgets.sync_bar import SyncBar
 
+if TYPE_CHECKING:
+    from workbench.store.actions import Action
+
+FORM_OF = {"escalation": "escalate", "reveal_audit": "reveal"}
+"""Action type → the form that saves it, where the names differ."""
+
 
 class BorrowerScreen(Screen):
     """Header, profile and vehicle, loans, then tabs: history, schedule, payments, follow-ups."""
@@ -45,6 +51,12 @@ class BorrowerScreen(Screen):
         Binding("left_square_bracket", "loan(-1)", "key.prev_loan", id="borrower.prev-loan"),
         Binding("right_square_bracket", "loan(1)", "key.next_loan", id="borrower.next-loan"),
         Binding("n", "note", "key.note", id="borrower.note"),
+        Binding("p", "form('promise')", "key.promise", id="borrower.promise"),
+        Binding("c", "form('callback')", "key.callback", id="borrower.callback"),
+        Binding("e", "form('escalate')", "key.escalate", id="borrower.escalate"),
+        Binding("m", "form('message')", "key.message", id="borrower.message"),
+        Binding("q", "form('payoff')", "key.payoff", id="borrower.payoff"),
+        Binding("v", "form('reveal')", "key.reveal", id="borrower.reveal"),
     ]
 
     class Loaded(Message):
@@ -234,7 +246,7 @@ class BorrowerScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "loan":
             return self.view is not None and len(self.view.loans) > 1
-        if action in ("tab", "note"):
+        if action in ("tab", "note", "form"):
             return self.view is not None
         return True
 
@@ -250,6 +262,20 @@ class BorrowerScreen(Screen):
             self.notify(t("note.saved"), markup=False)
             self._push_after_refresh = True
             self.refresh_from_cache(feed=False, newest=True)
+
+    def action_form(self, name: str) -> None:
+        """Open an action form (``screens.forms``): promise, callback, escalate, message,
+        payoff, reveal. What it saves shows at once as pending."""
+        from workbench.ui.screens.forms import make_form
+
+        if self.view is not None:
+            self.app.push_screen(make_form(name, self.view, self.app.clock()), self._acted)
+
+    def _acted(self, action: Action | None) -> None:
+        if action is not None:
+            self.notify(t(f"form.{FORM_OF.get(action.type, action.type)}.saved"), markup=False)
+            self._push_after_refresh = True
+            self.refresh_from_cache(feed=False, newest=action.entity == "interaction")
 
     def action_loan(self, step: int) -> None:
         """Show the previous (-1) or next (1) loan's schedule."""
