@@ -31,10 +31,12 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from workbench.core import cursors
 from workbench.core.acd_model import AcdConfig
 from workbench.core.action_route import actions_endpoint
 from workbench.core.auth import BearerAuth, Identity
 from workbench.core.call_routes import CallCenter
+from workbench.core.cursors import Cursor
 from workbench.core.demo import DEFAULT_AS_OF, DEFAULT_BORROWERS, DEFAULT_SEED
 from workbench.core.events import (
     HEARTBEAT_S,
@@ -51,7 +53,6 @@ from workbench.core.storage import CoreStore
 PROTOCOL = 1
 DEFAULT_LIMIT = 500
 MAX_LIMIT = 5000
-_MAX_CURSOR_DIGITS = 18  # keeps a cursor inside SQLite's signed 64-bit integers
 STORE_ID_HEADER = "Workbench-Store-Id"
 Clock = Callable[[], datetime]
 
@@ -76,15 +77,12 @@ def error(status: int, code: str, message: str, **headers: str) -> JSONResponse:
     return JSONResponse({"error": code, "message": message}, status_code=status, headers=headers)
 
 
-def parse_cursor(raw: str | None) -> int:
-    """A cursor is the decimal ``seq`` of the last change seen; absent or ``"0"`` = the start."""
-    if raw is None or raw == "":
-        return 0
-    if not (raw.isascii() and raw.isdigit()) or len(raw) > _MAX_CURSOR_DIGITS:
-        raise BadRequest(
-            "bad_cursor", f"cursor must be a cursor returned by this core, got {raw!r}"
-        )
-    return int(raw)
+def parse_cursor(raw: str | None) -> Cursor:
+    """A cursor this core issued (``workbench.core.cursors``); absent or ``"0"`` = the start."""
+    try:
+        return cursors.parse_cursor(raw)
+    except ValueError as exc:
+        raise BadRequest("bad_cursor", str(exc)) from None
 
 
 def parse_limit(raw: str | None) -> int:
@@ -98,29 +96,20 @@ def parse_limit(raw: str | None) -> int:
     return min(int(raw), MAX_LIMIT)
 
 
-def render_page(store: CoreStore, cursor: int, limit: int) -> bytes:
+def render_page(store: CoreStore, cursor: Cursor, limit: int) -> bytes:
     """The JSON body of one feed page; raises ``BadRequest`` (410) for a cursor it cannot serve.
 
     The bounds and the page are read in one transaction, so a compaction running at the same
-    time cannot remove a tombstone between the check and the read.
+    time cannot remove a tombstone between the check and the read. The page's cursor is
+    issued in the current compaction generation.
     """
     with store.read():
-        head, horizon = store.head(), store.min_cursor()
-        if cursor > head:
-            raise BadRequest(
-                "cursor_unknown",
-                f"cursor {cursor} is ahead of this core's feed (head {head}); "
-                "sync again from the start",
-                410,
-            )
-        if 0 < cursor < horizon:
-            raise BadRequest(
-                "cursor_gone",
-                f"cursor {cursor} is older than this core's compaction horizon ({horizon}): "
-                "deletions before it are forgotten; sync again from the start",
-                410,
-            )
-        rows, next_cursor, more = store.changes_raw(cursor, limit)
+        head, horizon, generation = store.head(), store.min_cursor(), store.generation()
+        problem = cursors.cursor_problem(cursor, head, horizon, generation)
+        if problem is not None:
+            raise BadRequest(problem, _cursor_message(problem, cursor, head, horizon), 410)
+        rows, next_seq, more = store.changes_raw(cursor.seq, limit)
+    next_cursor = cursors.format_cursor(generation, next_seq)
     parts = []
     for seq, entity, id_, deleted, data in rows:
         head_text = f'{{"seq":{seq},"entity":{_quote(entity)},'
@@ -130,6 +119,19 @@ def render_page(store: CoreStore, cursor: int, limit: int) -> bytes:
             parts.append(f'{head_text}"op":"upsert","id":{_quote(id_)},"data":{data}}}')
     tail = f'],"cursor":"{next_cursor}","more":{"true" if more else "false"}}}'
     return ('{"changes":[' + ",".join(parts) + tail).encode()
+
+
+def _cursor_message(problem: str, cursor: Cursor, head: int, horizon: int) -> str:
+    shown = cursors.format_cursor(cursor.generation, cursor.seq)
+    if problem == "cursor_gone":
+        return (
+            f"cursor {shown} is older than this core's compaction horizon ({horizon}): "
+            "deletions before it are forgotten; sync again from the start"
+        )
+    return (
+        f"cursor {shown} is not from this core's feed (head {head}, maybe another or a "
+        "rebuilt store); sync again from the start"
+    )
 
 
 def _quote(text: str) -> str:
@@ -183,13 +185,13 @@ def build_app(
     calls = CallCenter(store, hub, acd, clock=acd_clock)
 
     async def health(request: Request) -> Response:
-        head = await run_in_threadpool(store.head)
+        head = await run_in_threadpool(store.head_cursor)
         return JSONResponse(
             {
                 "status": "ok",
                 "version": app_version,
                 "protocol": PROTOCOL,
-                "cursor": str(head),
+                "cursor": head,
                 "store_id": store_id,
             }
         )

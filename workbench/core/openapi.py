@@ -68,7 +68,7 @@ def _schemas() -> dict[str, Any]:
         "required": ["changes", "cursor", "more"],
         "properties": {
             "changes": {"type": "array", "items": {"$ref": "#/components/schemas/Change"}},
-            "cursor": {"type": "string"},
+            "cursor": _CURSOR,
             "more": {"type": "boolean"},
         },
     }
@@ -78,8 +78,12 @@ def _schemas() -> dict[str, Any]:
         "required": ["entities", "cursor", "min_cursor", "store_id", "actions"],
         "properties": {
             "entities": counts,
-            "cursor": {"type": "string"},
-            "min_cursor": {"type": "string", "description": "compaction horizon"},
+            "cursor": _HEAD_CURSOR,
+            "min_cursor": {"type": "string", "description": "compaction horizon (a seq)"},
+            "generation": {
+                "type": "integer",
+                "description": "compactions that raised the horizon (cursors carry it)",
+            },
             "store_id": {"type": "string"},
             "actions": {
                 "type": "object",
@@ -95,7 +99,7 @@ def _schemas() -> dict[str, Any]:
             "status": {"type": "string"},
             "version": {"type": "string"},
             "protocol": {"type": "integer"},
-            "cursor": {"type": "string"},
+            "cursor": _HEAD_CURSOR,
             "store_id": {
                 "type": "string",
                 "description": "random id of the core's store; a new one means a new feed",
@@ -189,13 +193,23 @@ def _secured(operation: dict[str, Any]) -> dict[str, Any]:
     return operation
 
 
+_CURSOR = {
+    "type": "string",
+    "maxLength": 64,
+    "description": "opaque: send it back as is. Today the seq of the last change, as "
+    '"12345" before the first compaction and "g<generation>.<seq>" after it',
+}
+_HEAD_CURSOR = _CURSOR | {"description": "the head of the feed as a cursor (opaque)"}
+
+
 def _changes() -> dict[str, Any]:
     params = [
         {
             "name": "cursor",
             "in": "query",
-            "schema": {"type": "string", "pattern": "^[0-9]*$"},
-            "description": "cursor of the last page applied; absent or 0 for the start",
+            "schema": {"type": "string", "maxLength": 64},
+            "description": "the cursor of the last page applied, as it was given (opaque); "
+            "absent or 0 for the start",
         },
         {
             "name": "limit",
@@ -212,8 +226,8 @@ def _changes() -> dict[str, Any]:
                 "200": _answer("a page of the change feed (header Workbench-Store-Id)", "Page"),
                 "400": _answer("bad_cursor or bad_limit", "Error"),
                 "410": _answer(
-                    "cursor_gone (older than the compaction horizon) or cursor_unknown "
-                    "(ahead of the head): sync again from the start",
+                    "cursor_gone (of an older compaction generation and below the horizon) "
+                    "or cursor_unknown (not from this store's feed): sync again from the start",
                     "Error",
                 ),
             },

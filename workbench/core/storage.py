@@ -12,8 +12,9 @@ The same layout works on PostgreSQL (a sequence for ``seq``, a unique key on ``(
 Beside the records the file keeps the core's own tables: ``idempotency`` (one row per
 ``Idempotency-Key`` of ``POST /v1/actions``), ``audits`` (PII reveals; never in the feed) and
 ``action_counts``. ``meta`` holds ``store_id`` (a random id made with the file, so clients can
-tell a rebuilt store whose cursors restart from 1) and ``min_cursor`` (the compaction horizon:
-tombstones at or below it may be gone, so a client cursor below it is answered 410).
+tell a rebuilt store whose cursors restart from 1), ``min_cursor`` (the compaction horizon:
+tombstones at or below it may be gone) and ``generation`` (one more for every compaction that
+raised the horizon; cursors carry it, see ``workbench.core.cursors``).
 
 Example::
 
@@ -38,6 +39,7 @@ from typing import Any
 
 import orjson
 
+from workbench.core.cursors import format_cursor
 from workbench.core.schema import SCHEMA, UPSERT
 from workbench.domain.models import ENTITIES
 
@@ -222,7 +224,8 @@ class CoreStore:
 
         Tombstones at or below the horizon are deleted, except the newest row of the feed (its
         ``seq`` is the head, and the next write's ``seq`` follows it). The horizon never goes
-        down and never past the head. Returns ``{"min_cursor", "tombstones_removed"}``.
+        down and never past the head; raising it starts a new cursor generation. Returns
+        ``{"min_cursor", "tombstones_removed"}``.
         """
         with self.write() as w:
             head = w.head
@@ -231,14 +234,12 @@ class CoreStore:
             if wanted < 0 or wanted > head:
                 raise ValueError(f"the horizon must be between 0 and the head ({head}): {wanted}")
             new = max(current, wanted)
+            if new > current:
+                _set_meta(w.conn, "generation", _generation(w.conn) + 1)
             removed = w.conn.execute(
                 "DELETE FROM records WHERE deleted = 1 AND seq <= ? AND seq < ?", (new, head)
             ).rowcount
-            w.conn.execute(
-                "INSERT INTO meta (key, value) VALUES ('min_cursor', ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (_encode(new),),
-            )
+            _set_meta(w.conn, "min_cursor", new)
         return {"min_cursor": new, "tombstones_removed": removed}
 
     # -- reads ---------------------------------------------------------------------------
@@ -272,6 +273,15 @@ class CoreStore:
     def min_cursor(self) -> int:
         """The compaction horizon: a cursor below it (other than 0) is gone (410)."""
         return _min_cursor(self._conn())
+
+    def generation(self) -> int:
+        """The cursor generation: how many compactions have raised the horizon."""
+        return _generation(self._conn())
+
+    def head_cursor(self) -> str:
+        """The head as a cursor of the current generation (what a caught-up client holds)."""
+        with self.read() as conn:
+            return format_cursor(_generation(conn), _head(conn))
 
     def store_id(self) -> str:
         """The random identity of this store file, made when the file was created."""
@@ -323,12 +333,14 @@ class CoreStore:
             head = _head(conn)
             actions = dict(conn.execute("SELECT type, applied FROM action_counts").fetchall())
             horizon = _min_cursor(conn)
+            generation = _generation(conn)
         entities = {name: counts.pop(name, 0) for name in ENTITIES}
         entities.update(sorted(counts.items()))
         return {
             "entities": entities,
-            "cursor": str(head),
+            "cursor": format_cursor(generation, head),
             "min_cursor": str(horizon),
+            "generation": generation,
             "store_id": self.store_id(),
             "actions": {"applied": sum(actions.values()), "by_type": dict(sorted(actions.items()))},
         }
@@ -341,11 +353,7 @@ class CoreStore:
 
     def set_meta(self, key: str, value: Any) -> None:
         with self._write_lock:
-            self._conn().execute(
-                "INSERT INTO meta (key, value) VALUES (?, ?)"
-                " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-                (key, _encode(value)),
-            )
+            _set_meta(self._conn(), key, value)
 
     def generated_params(self) -> dict[str, Any] | None:
         """How the demo portfolio in this store was generated (borrowers, seed, as_of, ...)."""
@@ -403,3 +411,19 @@ def _head(conn: sqlite3.Connection) -> int:
 def _min_cursor(conn: sqlite3.Connection) -> int:
     row = conn.execute("SELECT value FROM meta WHERE key = 'min_cursor'").fetchone()
     return int(json.loads(row[0])) if row else 0
+
+
+def _generation(conn: sqlite3.Connection) -> int:
+    """Stored generation; a store compacted before generations existed counts as 1."""
+    row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    if row:
+        return int(json.loads(row[0]))
+    return 1 if _min_cursor(conn) else 0
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: Any) -> None:
+    conn.execute(
+        "INSERT INTO meta (key, value) VALUES (?, ?)"
+        " ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        (key, _encode(value)),
+    )
