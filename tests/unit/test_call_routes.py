@@ -202,7 +202,7 @@ async def test_link_number_adds_the_callers_number_to_the_borrower(app, clock) -
         }
         answer = await post_action(a1, body)
         assert answer.status_code == 201, answer.text
-        assert answer.json()["entity"] == "borrower" and answer.json()["id"] == "B000003"
+        assert answer.json()["entity"] == "borrower" and answer.json()["id"] == body["id"]
         phones = app.state.store.get("borrower", "B000003")["phones"]
         assert phones[-1] == {
             "number": "17712345678",

@@ -70,18 +70,45 @@ def core() -> None:
     help="TOML or JSON file mapping bearer tokens to {agent_id, role}; without it every "
     "caller is the demo agent A001.",
 )
+@click.option(
+    "--call-rate",
+    type=click.FloatRange(min=0),
+    default=0.0,
+    show_default=True,
+    help="Simulated incoming calls per minute over all queues (0: no calls).",
+)
+@click.option(
+    "--patience",
+    type=click.FloatRange(min=1),
+    default=120.0,
+    show_default=True,
+    help="Mean seconds a waiting caller holds on before abandoning.",
+)
+@click.option(
+    "--colleagues",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Scripted agents taking calls besides the people at desks (default: all agents).",
+)
 @_portfolio_options
 def serve(
     host: str,
     port: int,
     log_level: str,
     token_file: Path | None,
+    call_rate: float,
+    patience: float,
+    colleagues: int | None,
     borrowers: int,
     seed: int,
     as_of: datetime,
     store_path: Path | None,
 ) -> None:
-    """Serve protocol v1 over HTTP with uvicorn, generating the demo portfolio on first run."""
+    """Serve protocol v1 over HTTP with uvicorn, generating the demo portfolio on first run.
+
+    With --call-rate R the simulated call centre puts about R calls a minute on the queues;
+    desks (agent A001, or the agents of the token file) get offers when they are available.
+    """
     from workbench.core.app import create_app
     from workbench.core.auth import TokenFileError, load_tokens
     from workbench.core.portfolio import PortfolioMismatch
@@ -104,13 +131,29 @@ def serve(
             progress=_Progress(),
             tokens=tokens,
             clock=config.now,
+            acd=_acd_config(call_rate, patience, colleagues, seed, tokens),
         )
     except PortfolioMismatch as exc:
         raise click.ClickException(str(exc)) from None
     auth = f"{len(tokens)} token(s)" if tokens else "no tokens: every caller is agent A001"
-    click.echo(f"workbench core: http://{host}:{port}  (store {path}; {auth})")
+    calls = f"; {call_rate:g} calls/min" if call_rate else ""
+    click.echo(f"workbench core: http://{host}:{port}  (store {path}; {auth}{calls})")
     sys.stdout.flush()
     run_server(app, host, port, log_level=log_level)
+
+
+def _acd_config(call_rate: float, patience: float, colleagues: int | None, seed: int, tokens):
+    """The call centre's settings: the token file's agents are people, not scripted."""
+    from workbench.core.acd_model import AcdConfig
+
+    humans = tuple(sorted({who.agent_id for who in tokens.values()})) if tokens else ("A001",)
+    return AcdConfig(
+        call_rate=call_rate,
+        patience_s=patience,
+        colleagues=colleagues,
+        humans=humans,
+        seed=seed,
+    )
 
 
 @core.command()

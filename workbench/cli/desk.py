@@ -34,6 +34,8 @@ from workbench.sync.status import SyncStatus
 if TYPE_CHECKING:
     import httpx
 
+    from workbench.domain.calls import CallCommand
+    from workbench.sync.calls import CallEventCallback
     from workbench.sync.runner import SyncRunner
     from workbench.sync.status import StatusCallback
 
@@ -41,6 +43,8 @@ DEMO_BORROWERS = 2000
 DEMO_SEED = 7
 DEMO_CORE_URL = "http://demo-core"  # never resolved: requests go to the in-process app
 DEMO_PULL_INTERVAL = 10.0  # in-process pulls cost little; the demo core has no event stream
+DEMO_CALL_RATE = 1.5  # calls a minute: an available desk gets one within a minute or two
+DEMO_COLLEAGUES = 2  # scripted colleagues, busy enough that most calls reach the desk
 AGENT_ZONE = ZoneInfo("Asia/Shanghai")
 LOG_FILE = "desk.log"
 
@@ -71,7 +75,9 @@ def run_desk(*, db_path: str | None, core_url: str | None) -> None:
 
     app = WorkbenchApp(path, started_at=started)
     if make_sync is not None:
-        app.sync = DeferredSync(partial(make_sync, app.report_sync_status))
+        on_call = getattr(app, "report_call_event", None)  # the desk's call handling, if built
+        build = partial(make_sync, app.report_sync_status, on_call_event=on_call)
+        app.sync = DeferredSync(build, on_call_event=on_call)
     app.run()
 
 
@@ -79,8 +85,11 @@ class DeferredSync:
     """A sync runner made by ``build()`` only when the desk starts it (in the desk's worker
     thread): the sync's imports and the demo core never delay the first frame."""
 
-    def __init__(self, build: Callable[[], SyncRunner]) -> None:
+    def __init__(
+        self, build: Callable[[], SyncRunner], *, on_call_event: CallEventCallback | None = None
+    ) -> None:
         self._build = build
+        self._on_call_event = on_call_event
         self._runner: SyncRunner | None = None
         self._lock = threading.Lock()
         self._stopped = False
@@ -103,6 +112,17 @@ class DeferredSync:
         if self._runner is not None:
             self._runner.poke()
 
+    def control(self, cmd: CallCommand) -> None:
+        """Send a call command (see ``SyncRunner.control``); before the start, an error event."""
+        runner = self._runner
+        if runner is not None:
+            runner.control(cmd)
+        elif self._on_call_event is not None:
+            from workbench.domain.calls import CallEvent
+
+            message = "同步尚未启动，无法操作呼叫 / the sync has not started yet: no call control"
+            self._on_call_event(CallEvent("error", message=message))
+
     def stop(self) -> None:
         """Stop the runner (waits for a start under way)."""
         with self._lock:
@@ -112,20 +132,27 @@ class DeferredSync:
 
 
 def core_runner(
-    path: Path, core_url: str, token: str | None, on_status: StatusCallback
+    path: Path,
+    core_url: str,
+    token: str | None,
+    on_status: StatusCallback,
+    *,
+    on_call_event: CallEventCallback | None = None,
 ) -> SyncRunner:
-    """The desk's background sync with a core over HTTP (live events, pull, push)."""
+    """The desk's background sync with a core over HTTP (live events, pull, push, calls)."""
     from workbench.sync.runner import SyncRunner
 
-    return SyncRunner(path, core_url, token=token, on_status=on_status)
+    return SyncRunner(path, core_url, token=token, on_status=on_status, on_call_event=on_call_event)
 
 
-def demo_runner(path: Path, on_status: StatusCallback) -> SyncRunner:
+def demo_runner(
+    path: Path, on_status: StatusCallback, *, on_call_event: CallEventCallback | None = None
+) -> SyncRunner:
     """The desk's background sync with the embedded demo core, in-process.
 
     The core is built on the first request, in the sync's own thread; over ASGITransport there
     is no event stream, so the runner polls every :data:`DEMO_PULL_INTERVAL` seconds (and pulls
-    at once after each action it delivers)."""
+    at once after each action it delivers); call events come by long-poll."""
     from workbench.sync.runner import SyncRunner
 
     return SyncRunner(
@@ -135,12 +162,15 @@ def demo_runner(path: Path, on_status: StatusCallback) -> SyncRunner:
         events=False,
         pull_interval=DEMO_PULL_INTERVAL,
         on_status=on_status,
+        on_call_event=on_call_event,
     )
 
 
-def demo_core_app(cache: Path):
+def demo_core_app(cache: Path, *, call_rate: float = DEMO_CALL_RATE):
     """The embedded core over the demo cache's core store, with the parameters it was built
-    with (read from the ready marker)."""
+    with (read from the ready marker), its simulated call centre running at ``call_rate``
+    calls a minute with :data:`DEMO_COLLEAGUES` scripted colleagues of the desk's agent."""
+    from workbench.core.acd_model import AcdConfig
     from workbench.core.app import create_app
 
     params = json.loads(demo_marker(cache).read_text(encoding="utf-8"))
@@ -149,6 +179,7 @@ def demo_core_app(cache: Path):
         borrowers=int(params["borrowers"]),
         seed=int(params["seed"]),
         as_of=date.fromisoformat(params["as_of"]),
+        acd=AcdConfig(call_rate=call_rate, colleagues=DEMO_COLLEAGUES, seed=int(time.time())),
     )
 
 

@@ -60,8 +60,8 @@ def apply_action(w: Writer, action: Action, now: datetime) -> tuple[str, str, in
         raise InvalidAction(f"unknown queue {p['queue_id']}")
     if action.type == "reveal_audit":
         return entity, action.id, _audit(w, action, now)
-    if action.type == "link_number":
-        return entity, borrower["id"], _link_number(w, action, borrower)
+    if action.type == "link_number":  # no record of its own: the answer names the action
+        return entity, action.id, _link_number(w, action, borrower)
     if w.exists(entity, action.id):
         raise InvalidAction(
             f"{entity} {action.id} already exists: each action creates a record with a new id"

@@ -11,9 +11,11 @@ from datetime import UTC, datetime
 
 import httpx
 
+from workbench.domain.calls import CallCommand
 from workbench.store import outbox
 from workbench.store.apply import get_cursor, get_state
 from workbench.store.db import connect, write_transaction
+from workbench.sync.calls import CallChannel, CallEventCallback, is_call_event
 from workbench.sync.client import Unauthorized, make_client
 from workbench.sync.events import OPEN, EventsUnsupported, stream_events
 from workbench.sync.pull import LAST_PULL_AT, PAGE_SIZE, PullResult, pull
@@ -42,6 +44,7 @@ class Follower:
         push_interval: float = PUSH_INTERVAL,
         page_size: int = PAGE_SIZE,
         events: bool | None = None,
+        on_call_event: CallEventCallback | None = None,
     ) -> None:
         self.db_path = db_path
         self.base_url = base_url
@@ -69,6 +72,9 @@ class Follower:
         self._wake_auth: asyncio.Event | None = None
         self._stop: asyncio.Event | None = None
         self._conn = None
+        self.calls = CallChannel(on_call_event) if on_call_event else None
+        self._client: httpx.AsyncClient | None = None
+        self._call_tasks: set[asyncio.Task] = set()
 
     # -- control (call on the follower's own loop) ------------------------------------------
 
@@ -82,6 +88,20 @@ class Follower:
         """Pull now."""
         if self._wake_pull:
             self._wake_pull.set()
+
+    def control(self, cmd: CallCommand) -> None:
+        """Send a call command (``on_call_event`` reports a failure as an ``error`` event)."""
+        if self.calls is None:
+            return
+        if self._client is None or self._stopped:
+            self.calls.error("同步未运行，无法操作呼叫 / the sync is not running: no call control")
+            return
+        self._spawn(self.calls.run_command(self._client, cmd))
+
+    def _spawn(self, work) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._call_tasks.add(task)
+        task.add_done_callback(self._call_tasks.discard)
 
     def request_stop(self) -> None:
         """End :meth:`run` (cleanly: streams and client closed)."""
@@ -101,16 +121,22 @@ class Follower:
             async with make_client(
                 self.base_url, transport=self.transport, token=self.token
             ) as client:
+                self._client = client
                 tasks = [
                     asyncio.create_task(self._pull_loop(conn, client), name="pull"),
                     asyncio.create_task(self._push_loop(conn, client), name="push"),
                 ]
                 if self.use_events:
                     tasks.append(asyncio.create_task(self._event_loop(client), name="events"))
+                elif self.calls is not None:
+                    poll = self.calls.poll_loop(client, self.pull_now)
+                    tasks.append(asyncio.create_task(poll, name="call-events"))
                 try:
                     self._publish()
                     await self._stop.wait()
                 finally:  # the loops end before their client closes
+                    self._client = None
+                    tasks.extend(self._call_tasks)
                     for task in tasks:
                         task.cancel()
                     await asyncio.gather(*tasks, return_exceptions=True)
@@ -168,12 +194,19 @@ class Follower:
                     if event.type == OPEN:
                         self._events_open, self._event_failures = True, 0
                         self._publish()
+                        self._resync_calls(client)
                     elif event.type in ("change", "reset"):
                         self.pull_now()
+                        if event.type == "reset":
+                            self._resync_calls(client)
+                    elif self.calls is not None and is_call_event(event.type):
+                        self.calls.dispatch(event.type, event.data)
             except EventsUnsupported:
                 self.use_events = False
                 self._events_open = False
                 self._publish()
+                if self.calls is not None:  # no stream: call events come by long-poll
+                    await self.calls.poll_loop(client, self.pull_now)
                 return
             except Unauthorized as exc:
                 self._events_open = False
@@ -185,6 +218,11 @@ class Follower:
             self._event_failures += 1
             self._publish()
             await self._sleep(_backoff(self._event_failures, EVENT_BACKOFF_CAP))
+
+    def _resync_calls(self, client: httpx.AsyncClient) -> None:
+        """After a (re)connect: the desk gets the agent's state and open calls again."""
+        if self.calls is not None:
+            self._spawn(self.calls.snapshot(client))
 
     # -- state ----------------------------------------------------------------------------------
 

@@ -10,6 +10,11 @@
     ...
     runner.stop()       # clean shutdown: the event stream and the HTTP client are closed
 
+``on_call_event(event)`` (optional) receives the call centre's events as
+:class:`~workbench.domain.calls.CallEvent` objects, from the runner's thread, and
+``runner.control(CallCommand(...))`` answers, holds, ends calls or switches the agent's state
+(see ``sync.calls``).
+
 ``on_status(status)`` is called from the runner's thread whenever the :class:`SyncStatus`
 changes (state, last successful sync, outbox counts, cursor); a Textual app forwards it with
 ``app.call_from_thread``. The status is also readable at any time as ``runner.status``.
@@ -41,6 +46,8 @@ import os
 import threading
 from collections.abc import Callable
 
+from workbench.domain.calls import CallCommand, CallEvent
+from workbench.sync.calls import CallEventCallback
 from workbench.sync.follow import (
     AUTH_RETRY,
     OFFLINE_AFTER,
@@ -72,9 +79,13 @@ class SyncRunner:
         base_url: str,
         *,
         on_status: StatusCallback | None = None,
+        on_call_event: CallEventCallback | None = None,
         **options,
     ) -> None:
-        self._follower = Follower(db_path, base_url, on_status=on_status, **options)
+        self._follower = Follower(
+            db_path, base_url, on_status=on_status, on_call_event=on_call_event, **options
+        )
+        self._on_call_event = on_call_event
         self._loop: asyncio.AbstractEventLoop | None = None
         self._ready = threading.Event()
         self._thread = threading.Thread(target=self._main, name="workbench-sync", daemon=True)
@@ -93,6 +104,22 @@ class SyncRunner:
     def poke(self) -> None:
         """A new action was written: push it now (thread-safe)."""
         self._call(self._follower.poke)
+
+    def control(self, cmd: CallCommand) -> None:
+        """Send a call command to the core (thread-safe, returns at once).
+
+        Its outcome comes back through ``on_call_event``: the event the core broadcasts, or a
+        ``CallEvent(type="error", message=...)`` saying why it failed.
+        """
+        loop = self._loop
+        if loop is not None and not loop.is_closed():
+            with contextlib.suppress(RuntimeError):  # the loop just closed
+                loop.call_soon_threadsafe(self._follower.control, cmd)
+                return
+        if self._on_call_event is not None:
+            self._on_call_event(
+                CallEvent("error", message="同步未运行，无法操作呼叫 / the sync is not running")
+            )
 
     def pull_now(self) -> None:
         """Pull now (thread-safe)."""
