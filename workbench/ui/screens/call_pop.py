@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, ClassVar
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.color import Color
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import ModalScreen
@@ -31,13 +32,19 @@ if TYPE_CHECKING:
 TICK_S = 1.0
 
 
+def see_through(screen: ModalScreen, alpha: float) -> None:
+    """Let the screen below show through ``screen`` (the app's stylesheet paints every
+    ``Screen`` solid, and a widget's default CSS never wins over it)."""
+    base = screen.app.get_css_variables().get("background", "#121212")
+    screen.styles.background = Color.parse(base).with_alpha(alpha)
+
+
 class CallPopScreen(ModalScreen[None]):
     """The pop of call ``call_id`` (closed by the desk when it is answered or gone)."""
 
     DEFAULT_CSS = """
     CallPopScreen {
         align: center bottom;
-        background: $background 35%;
     }
     #call-pop {
         width: 84;
@@ -45,7 +52,7 @@ class CallPopScreen(ModalScreen[None]):
         max-height: 70%;
         margin-bottom: 3;
         padding: 0 2;
-        border: thick $accent;
+        border: round $accent;
         border-title-color: $accent;
         border-title-style: bold;
         background: $surface;
@@ -88,6 +95,7 @@ class CallPopScreen(ModalScreen[None]):
             yield Static(id="call-pop-hint")
 
     def on_mount(self) -> None:
+        see_through(self, 0.35)
         self.refresh_view()
         self.set_interval(TICK_S, self.refresh_view)
         if self.picking:

@@ -29,6 +29,7 @@ from workbench.ui.bindings import localize_bindings
 from workbench.ui.cache import writing
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
+from workbench.ui.screens.call_pop import see_through
 
 if TYPE_CHECKING:
     from workbench.store.action_rules import ValidationError
@@ -51,14 +52,13 @@ class WrapUpScreen(ModalScreen[None]):
     DEFAULT_CSS = """
     WrapUpScreen {
         align: center middle;
-        background: $background 60%;
     }
     #wrap-up {
         width: 76;
         height: auto;
         max-height: 90%;
         padding: 0 2 1 2;
-        border: thick $warning;
+        border: round $warning;
         border-title-color: $warning;
         border-title-style: bold;
         background: $surface;
@@ -127,6 +127,7 @@ class WrapUpScreen(ModalScreen[None]):
             yield Static(Content(t("wrap.hint")), id="wrap-hint")
 
     def on_mount(self) -> None:
+        see_through(self, 0.6)
         box = self.query_one("#wrap-up")
         box.border_title = t("wrap.title")
         self._summary()
