@@ -153,7 +153,9 @@ async def test_the_openapi_document_describes_every_entity_field(client):
     document = (await client.get("/v1/openapi.json")).json()
     schemas = document["components"]["schemas"]
     assert set(document["paths"]) == {"/v1/health", "/v1/changes", "/v1/stats", "/v1/actions",
-                                      "/v1/events", "/v1/openapi.json"}  # fmt: skip
+                                      "/v1/events", "/v1/openapi.json", "/v1/events/poll",
+                                      "/v1/agents/me", "/v1/agents/me/state",
+                                      "/v1/calls/{call_id}/{verb}"}  # fmt: skip
     borrower = schemas["Borrower"]["properties"]
     assert borrower["phones"] == {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}}
     assert schemas["Interaction"]["properties"]["agent_id"]["anyOf"][1] == {"type": "null"}
@@ -177,7 +179,8 @@ async def test_the_openapi_document_covers_every_route_and_its_error_answers(app
     schemas = document["components"]["schemas"]
     union = {ref["$ref"].rsplit("/", 1)[1] for ref in schemas["Action"]["oneOf"]}
     assert union == {"NoteAction", "DispositionAction", "PromiseAction", "CallbackAction",
-                     "EscalationAction", "MessageAction", "RevealAuditAction"}  # fmt: skip
+                     "EscalationAction", "MessageAction", "RevealAuditAction",
+                     "LinkNumberAction"}  # fmt: skip
     promise = schemas["PromiseAction"]["properties"]["payload"]
     assert promise["required"] == ["loan_id", "amount", "promised_date"]
     assert promise["properties"]["amount"]["minimum"] == 1

@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from workbench.core.actions import ACTION_TYPES, ENVELOPE, PAYLOADS, Field
+from workbench.core.openapi_calls import call_paths, call_schemas
 from workbench.domain import models
 from workbench.domain.models import ENTITIES
 
@@ -282,7 +283,10 @@ def _events() -> dict[str, Any]:
     stream = {
         "description": "server-sent events: `change` (data {cursor}) when the feed head moves, "
         "`heartbeat` (data {cursor}) every 15 s when idle, `reset` when Last-Event-ID is no "
-        "longer known (pull, then follow); every event has an increasing integer id",
+        "longer known (pull, then follow); the call centre's `call.queued`, `call.offered`, "
+        "`call.answered`, `call.held`, `call.resumed`, `call.ended`, `call.abandoned` (data "
+        "CallInfo) and `agent.state` (data AgentStatus); every event has an increasing "
+        "integer id",
         "content": {"text/event-stream": {"schema": {"type": "string"}}},
     }
     last = {
@@ -311,6 +315,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             },
             "/v1/actions": {"post": _actions()},
             "/v1/events": {"get": _events()},
+            **call_paths(_secured),
             "/v1/openapi.json": {
                 "get": {
                     "security": public,
@@ -324,7 +329,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": _schemas(),
+            "schemas": _schemas() | call_schemas(),
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
