@@ -13,6 +13,7 @@ def test_desk_with_an_offered_call_from_an_unknown_number(snap_compare, make_app
     app.sync = TelephonySync()
 
     async def ring(pilot) -> None:
+        await wait_for(pilot, lambda: app.sync_status is not None, what="the first status poll")
         app.report_call_event(agent_event("available"))
         app.report_call_event(call_event("offered", offered([], number="02087654321")))
         await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
