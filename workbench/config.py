@@ -16,6 +16,8 @@ ENV_HOME = "WORKBENCH_HOME"  # one folder for data and config: tests and trainin
 ENV_NOW = "WORKBENCH_NOW"  # fixed clock (ISO time with offset): tests and training drills
 ENV_LANG = "WORKBENCH_LANG"  # zh (default) or en
 ENV_AGENT = "WORKBENCH_AGENT"  # who acts, when the token does not say
+ENV_DB_KEY = "WORKBENCH_DB_KEY"  # the cache key (else the OS keyring, else a prompt)
+ENV_DB_NEW_KEY = "WORKBENCH_DB_NEW_KEY"  # the new key for `workbench cache rekey`
 
 DEMO_AGENT = "A001"  # the agent every caller is on a core without tokens (the demo)
 

@@ -5,7 +5,8 @@ SQLite build (``sqlcipher3`` bundles SQLite 3.53; the OS's library is never used
 timeout, foreign keys on, ``synchronous=NORMAL``, incremental auto-vacuum (new caches), file
 mode 0600 for the database and its
 ``-wal``/``-shm`` files, autocommit mode (``isolation_level=None``) with explicit
-:func:`write_transaction` blocks, and schema migrations applied on open.
+:func:`write_transaction` blocks, and schema migrations applied on open. A cache made with a
+key is encrypted (SQLCipher); where the key comes from is ``store.cipher``.
 
 Example::
 
@@ -24,7 +25,8 @@ from urllib.parse import quote
 
 import sqlcipher3.dbapi2 as sqlite
 
-from workbench.store import schema
+from workbench import config
+from workbench.store import cipher, schema
 
 BUSY_TIMEOUT_MS = 5000
 FILE_MODE = 0o600
@@ -39,28 +41,40 @@ class Connection(sqlite.Connection):
 
 
 class CacheError(Exception):
-    """The file is not a usable workbench cache: missing, corrupt, foreign or too new."""
+    """The file is not a usable workbench cache: missing, corrupt, foreign, too new, or its key
+    is wrong or missing."""
 
 
-def connect(path: str | os.PathLike[str], *, readonly: bool = False) -> Connection:
+def connect(
+    path: str | os.PathLike[str], *, readonly: bool = False, key: str | None = None
+) -> Connection:
     """Open (and, unless ``readonly``, create and migrate) the cache at ``path``.
 
+    ``key`` is the cache's passphrase; without it ``cipher.key_for`` looks for one (memory,
+    ``WORKBENCH_DB_KEY``, keyring, the installed prompt). A new cache opened with a key is
+    encrypted; a plain one stays plain whatever the key (``workbench cache rekey`` encrypts it).
     Raises :class:`CacheError` with a message a person can act on when the file is missing
-    (read-only), is not a SQLite database, belongs to another application, or was written by a
-    newer workbench.
+    (read-only), is not a SQLite database, belongs to another application, was written by a
+    newer workbench, or its key is wrong or missing.
     """
     path = Path(path)
     if readonly and not path.exists():
         raise CacheError(f"no cache at {path}: run `workbench sync` first")
+    state = cipher.file_state(path)
+    try:
+        passphrase = None if state == "plain" else key or cipher.key_for(path, state)
+    except cipher.KeyRefused as exc:
+        raise CacheError(str(exc)) from None
     if not readonly:
         try:
             _create_private(path)
         except OSError as exc:
             raise CacheError(f"cannot create the cache at {path}: {exc.strerror}") from exc
     try:
-        conn = _open(path, readonly)
+        keying = cipher.key_pragma(path, passphrase, state) if passphrase else None
+        conn = _open(path, readonly, keying)
     except sqlite.DatabaseError as exc:
-        raise CacheError(f"{path} is not a workbench cache ({exc})") from exc
+        raise CacheError(_unreadable(path, state, passphrase, exc)) from None
     try:
         _check_owner(conn, path)
         if readonly:
@@ -125,12 +139,17 @@ def _create_private(path: Path) -> None:
             os.chmod(path, FILE_MODE)
 
 
-def _open(path: Path, readonly: bool) -> Connection:
+def _open(path: Path, readonly: bool, keying: str | None = None) -> Connection:
     if readonly:
         uri = f"file:{quote(str(path))}?mode=ro"
         conn = sqlite.connect(uri, uri=True, isolation_level=None, factory=Connection)
     else:
         conn = sqlite.connect(str(path), isolation_level=None, factory=Connection)
+    try:
+        _unlock(conn, keying)
+    except BaseException:
+        conn.close()
+        raise
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not readonly:
         # Before the first table exists these also fix the page size of a new cache, and let
@@ -143,6 +162,28 @@ def _open(path: Path, readonly: bool) -> Connection:
     conn.execute("PRAGMA cache_size = -32000")  # 32 MB: lookups and bulk sync stay in memory
     conn.execute("PRAGMA temp_store = MEMORY")
     return conn
+
+
+def _unlock(conn: Connection, keying: str | None) -> None:
+    """Key the connection (first of all) and read the schema, so a wrong key fails here."""
+    conn.execute("PRAGMA cipher_log_level = NONE")  # a wrong key is our message, not a log line
+    if keying is not None:
+        conn.execute(keying)
+    conn.execute("SELECT count(*) FROM sqlite_schema").fetchone()
+
+
+def _unreadable(path: Path, state: str, passphrase: str | None, exc: Exception) -> str:
+    if state == "encrypted" and passphrase:
+        return (
+            f"缓存密钥错误 / wrong cache key for {path} (or the file is not a workbench cache): "
+            f"check {config.ENV_DB_KEY} or the key you typed"
+        )
+    if state == "encrypted":
+        return (
+            f"缓存已加密 / {path} is not a workbench cache, or is an encrypted one and no key "
+            f"was given: set {config.ENV_DB_KEY}, or run the command in a terminal to type it"
+        )
+    return f"{path} is not a workbench cache ({exc})"
 
 
 def _restrict_sidecars(path: Path) -> None:
