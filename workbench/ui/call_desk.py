@@ -164,6 +164,15 @@ class CallDesk:
             return
         self.queues = {q.id: q for q in queue_list}
         self.callers.update(callers)
+        self.refresh_bars()
+
+    def refresh_bars(self) -> None:
+        """Draw the call bars again (names and queues were read)."""
+        from workbench.ui.widgets.call_bar import CallBar
+
+        for screen in self.app.screen_stack:
+            for bar in screen.query(CallBar):
+                bar.refresh()
 
     def _show_caller(self, borrower_ids: list[str]) -> None:
         """Put the screen the agent needs behind the pop (forms being filled in stay)."""
