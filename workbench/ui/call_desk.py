@@ -17,7 +17,6 @@ HTTP. What the core answers comes back as events, failures as ``error`` events.
 from __future__ import annotations
 
 import asyncio
-import inspect
 import logging
 from typing import TYPE_CHECKING, Any
 
@@ -323,19 +322,17 @@ class CallDesk:
         if then_available:
             self.request_state(AgentState.AVAILABLE, retry=True)
 
-    def disposition_kwargs(self, record: Any) -> dict[str, Any]:
-        """Extra arguments ``store.actions.record_disposition`` accepts for this call."""
+    def disposition_kwargs(self) -> dict[str, Any]:
+        """What ``store.call_actions.record_call_disposition`` needs of the call in wrap-up."""
         wrap = self.state.wrap
         if wrap is None:
             return {}
-        extra: dict[str, Any] = {
-            "channel": "call_in" if wrap.call.direction != "out" else "call_out",
+        return {
+            "call_id": wrap.call.call_id,
+            "channel": "call_out" if wrap.call.direction == "out" else "call_in",
             "duration_s": rules.call_duration_s(wrap),
             "queue_id": wrap.call.queue_id or None,
         }
-        if "call_id" in inspect.signature(record).parameters:
-            extra["call_id"] = wrap.call.call_id
-        return extra
 
     # -- linking an unknown number ----------------------------------------------------------
 

@@ -1,8 +1,9 @@
 """After-call work: the wrap-up form (a disposition code from the call's queue, a short note).
 
-The code is recorded through the same service as ``workbench act`` (``store.actions.
-record_disposition``: queue, talk time, channel ``call_in`` and the call's id), so it is in the
-borrower's history at once as 待确认 / pending. Enter saves and asks to become available; Ctrl+S
+The code is recorded through the store's action path (``store.call_actions.
+record_call_disposition``: queue, talk time, channel ``call_in`` and the call's id, which lets
+the core end the after-call work), so it is in the borrower's history at once as 待确认 /
+pending. Enter saves and asks to become available; Ctrl+S
 only saves (more after-call work to do); Esc leaves the form for later (F8 brings it back).
 The desk does not let the agent leave after-call work before a code is saved when the queue
 requires one (``Queue.disposition_required``, default yes).
@@ -206,14 +207,15 @@ class WrapUpScreen(ModalScreen[None]):
 
     @work(thread=True, exclusive=True, group="wrap-save", exit_on_error=False)
     def save(self, borrower_id: str, code: str, notes: str, then_available: bool) -> None:
-        """Take the disposition through ``store.actions.record_disposition`` in a thread."""
-        from workbench.store.actions import ValidationError, record_disposition
+        """Take the disposition through ``store.call_actions.record_call_disposition``."""
+        from workbench.store.action_rules import ValidationError
+        from workbench.store.call_actions import record_call_disposition
 
-        extra = self.desk.disposition_kwargs(record_disposition)
+        call = self.desk.disposition_kwargs()
         with writing(self.app.db_path) as conn:
             try:
-                record_disposition(
-                    conn, borrower_id, code, agent_id=self.app.agent_id, notes=notes, **extra
+                record_call_disposition(
+                    conn, borrower_id, code, agent_id=self.app.agent_id, notes=notes, **call
                 )
             except ValidationError as exc:
                 self.post_message(self.Refused(exc))
