@@ -59,7 +59,7 @@ async def test_a_supervisor_gives_a_reason_is_audited_and_sees_it_for_a_while(
         await pilot.press("ctrl+s")
         await wait_for(pilot, lambda: form.shown is not None, what="the revealed value")
         assert ID_NO in screen_text(pilot)
-        assert form.error == "已记入审计；明文 0 秒后隐藏"
+        assert form.error == "已记入审计；明文 1 秒后隐藏"
         await wait_for(pilot, lambda: form.shown is None, timeout=5, what="the value hidden")
         assert ID_NO not in screen_text(pilot) and form.error == "已重新隐藏"
 

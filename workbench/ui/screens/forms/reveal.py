@@ -9,6 +9,7 @@ The value is never logged, notified or kept anywhere but this form's screen.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -159,7 +160,7 @@ class RevealScreen(ActionForm):
         shown = self.query_one("#revealed", Static)
         shown.update(Content(target.value))
         shown.add_class("-shown")
-        self.say(t("form.reveal.shown", seconds=round(self.seconds)), "-warning")
+        self.say(t("form.reveal.shown", seconds=math.ceil(self.seconds)), "-warning")
         if self._hide_timer is not None:
             self._hide_timer.stop()
         self._hide_timer = self.set_timer(self.seconds, self.hide)
