@@ -18,7 +18,7 @@ from call_pilot import (
     held,
     offered,
 )
-from desk_pilot import NOW, history_rows, run_desk, screen_text, wait_for, wait_for_view
+from desk_pilot import NOW, history_rows, run_desk, screen_text, search, wait_for, wait_for_view
 
 from workbench.domain.calls import CallCommand
 from workbench.ui.screens.borrower import BorrowerScreen
@@ -151,9 +151,11 @@ async def test_several_borrowers_on_one_number_give_a_pick_list(desk_cache):
         await pilot.press("down", "enter")
         await wait_for(
             pilot,
-            lambda: isinstance(app.screen, CallPopScreen)
-            and isinstance(app.screen_stack[-2], BorrowerScreen)
-            and app.screen_stack[-2].borrower_id == "B000001",
+            lambda: (
+                isinstance(app.screen, CallPopScreen)
+                and isinstance(app.screen_stack[-2], BorrowerScreen)
+                and app.screen_stack[-2].borrower_id == "B000001"
+            ),
             what="the chosen borrower behind the pop",
         )
         assert app.call_state.borrower_id == "B000001"
@@ -183,3 +185,75 @@ async def test_without_telephony_the_bar_is_hidden_and_call_keys_explain(desk_ca
         pilot.app.call_control(CallCommand("state", state="available"))
         await pilot.pause()
         assert any("未连接话务系统" in n.message for n in pilot.app._notifications)
+
+
+def outbox_bodies(path) -> list[dict]:
+    """The request bodies in the cache's outbox, oldest first."""
+    import json
+
+    from workbench.store import outbox
+    from workbench.store.db import connect
+
+    conn = connect(path)
+    try:
+        return [json.loads(outbox.body_of(conn, e.key)) for e in outbox.pending_entries(conn)]
+    finally:
+        conn.close()
+
+
+async def test_unknown_number_goes_to_the_search_and_one_key_links_it(desk_cache):
+    from workbench.store.db import connect
+    from workbench.store.queries import get_borrower
+
+    conn = connect(desk_cache, readonly=True)
+    try:
+        phone = get_borrower(conn, TWO_LOANS).phones[0].number
+    finally:
+        conn.close()
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app = pilot.app
+        pilot.app.open_borrower("B000010")
+        await wait_for_view(pilot)
+        call = offered([], number="13900001111")
+        app.report_call_event(agent_event("available"))
+        app.report_call_event(call_event("offered", call))
+        await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
+        assert isinstance(app.screen_stack[-2], DeskScreen)
+        assert "未知号码" in screen_text(pilot) and "139****1111" in screen_text(pilot)
+        await pilot.press("enter")
+        app.report_call_event(call_event("answered", answered(call)))
+        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen), what="the search")
+        assert "F7" not in call_bar(pilot)  # nothing to link to yet
+        assert "F4 挂断" in call_bar(pilot)
+
+        hits = await search(pilot, phone)  # the caller tells their registered number
+        assert hits == [TWO_LOANS]
+        await pilot.press("enter")
+        await wait_for_view(pilot)
+        await wait_for(pilot, lambda: "F7 关联号码" in call_bar(pilot), what="the link key")
+        await pilot.press("f7")
+        await wait_for(pilot, lambda: app.call_state.borrower_id == TWO_LOANS, what="linked")
+        links = [b for b in outbox_bodies(desk_cache) if b["type"] == "link_number"]
+        assert len(links) == 1 and links[0]["borrower_id"] == TWO_LOANS
+        assert links[0]["payload"] == {"number": "13900001111", "call_id": "CALL-1"}
+        await pilot.press("f7")  # once is enough: the key is gone
+        await pilot.pause()
+        assert len([b for b in outbox_bodies(desk_cache) if b["type"] == "link_number"]) == 1
+        assert syncs[0].pokes >= 1
+
+        await pilot.press("f4")
+        app.report_call_event(call_event("ended", ended(answered(call), NOW)))
+        app.report_call_event(agent_event("after_call"))
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="wrap-up")
+        await pilot.press("1", "enter")
+        await wait_for(
+            pilot,
+            lambda: any(b["type"] == "disposition" for b in outbox_bodies(desk_cache)),
+            what="the disposition",
+        )
+        disposition = next(b for b in outbox_bodies(desk_cache) if b["type"] == "disposition")
+        assert disposition["borrower_id"] == TWO_LOANS
+        assert disposition["payload"]["call_id"] == "CALL-1"
+        assert disposition["payload"]["queue_id"] == "repayment"
+        assert disposition["payload"]["code"] == "已解答"

@@ -78,6 +78,20 @@ def bar_content(app, calls: rules.DeskCalls, now: datetime) -> Content:
     return Content.assemble(*parts)
 
 
+def key_hints(app) -> Content:
+    """The call keys that apply now, e.g. ``F3 保持/恢复  F4 挂断`` (as the keymap binds them):
+    the footer may be too full to show them."""
+    hints = []
+    for bindings in app._bindings.key_to_bindings.values():
+        for binding in bindings:
+            action = binding.action
+            if action.startswith("call('") and app.calls.can(action[6:-2]):
+                hints.append(f"{app.get_key_display(binding).upper()} {binding.description}")
+    if not hints:
+        return Content("")
+    return Content.assemble(("    ", ""), ("  ".join(hints), MUTED))
+
+
 def _who(desk, borrower_id: str | None) -> list[Part]:
     if not borrower_id:
         return []
@@ -118,4 +132,4 @@ class CallBar(Widget):
         calls = getattr(self.app, "call_state", None)
         if calls is None:
             return Content("")
-        return bar_content(self.app, calls, self.app.clock())
+        return bar_content(self.app, calls, self.app.clock()) + key_hints(self.app)
