@@ -18,17 +18,29 @@ from workbench.cli.lazy import LazyGroup
         "sync": "workbench.cli.sync_cmds:sync",
         "lookup": "workbench.cli.read_cmds:lookup",
         "show": "workbench.cli.read_cmds:show",
-        "cache": "workbench.cli.read_cmds:cache",
+        "cache": "workbench.cli.cache_cmds:cache",
         "act": "workbench.cli.act_cmds:act",
         "outbox": "workbench.cli.act_cmds:outbox",
     },
 )
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Cache file (WORKBENCH_DB).")
 @click.option("--core", "core_url", help="Core URL (WORKBENCH_CORE_URL); omit for the demo.")
+@click.option(
+    "--insecure-cache",
+    is_flag=True,
+    envvar="WORKBENCH_INSECURE_CACHE",
+    help="Let a configured core fill an UNENCRYPTED cache (tests only; WORKBENCH_INSECURE_CACHE).",
+)
 @click.pass_context
-def main(ctx: click.Context, db_path: str | None, core_url: str | None) -> None:
+def main(
+    ctx: click.Context, db_path: str | None, core_url: str | None, insecure_cache: bool
+) -> None:
     """Agent workbench. With no subcommand, opens the agent desk."""
+    from workbench.cli import cache_key
+
+    cache_key.install(insecure=insecure_cache)
     if ctx.invoked_subcommand is None:
         from workbench.cli.desk import run_desk
 
+        cache_key.unlock_before_desk(db_path)
         run_desk(db_path=db_path, core_url=core_url)

@@ -1,0 +1,75 @@
+"""``workbench cache rekey`` and ``workbench cache wipe``, added to the ``cache`` group.
+
+``rekey`` encrypts the cache with a new key (a plain cache becomes encrypted): the current key
+comes from the usual places (``WORKBENCH_DB_KEY``, the OS keyring, a prompt), the new one from
+``WORKBENCH_DB_NEW_KEY`` or a prompt (typed twice). ``wipe`` deletes the cache and its
+``-wal``/``-shm`` after a confirmation (or ``--yes``): unconfirmed actions in its outbox go too.
+"""
+
+from __future__ import annotations
+
+import os
+
+import click
+
+from workbench import config
+from workbench.cli.cache_key import ask_key, can_prompt
+from workbench.cli.read_cmds import cache, db_option, resolve_db
+
+
+@cache.command()
+@db_option
+@click.pass_context
+def rekey(ctx: click.Context, db_path: str | None) -> None:
+    """Encrypt the cache with a new key (WORKBENCH_DB_NEW_KEY or typed twice)."""
+    from workbench.store import cipher
+    from workbench.store.cache_files import rekey as rekey_file
+    from workbench.store.db import CacheError
+
+    path = resolve_db(ctx, db_path)
+    if not path.exists():
+        raise click.ClickException(f"找不到缓存 / no cache at {path}")
+    new_key = os.environ.get(config.ENV_DB_NEW_KEY) or (
+        ask_key("新缓存密钥 / new cache key", confirm=True) if can_prompt() else None
+    )
+    if not new_key:
+        raise click.ClickException(
+            f"没有新密钥 / no new key: set {config.ENV_DB_NEW_KEY} or run in a terminal to type it"
+        )
+    had_keyring_entry = cipher.keyring_get(path) is not None
+    try:
+        rekey_file(path, new_key)
+    except CacheError as exc:
+        raise click.ClickException(str(exc)) from exc
+    stored = had_keyring_entry and cipher.keyring_set(path, new_key)
+    click.echo(f"已更换密钥 / the cache {path} is now encrypted with the new key", err=True)
+    if stored:
+        click.echo("密钥环已更新 / the key in the OS keyring was updated", err=True)
+    else:
+        where = f"{config.ENV_DB_KEY} or the prompt"
+        click.echo(f"从现在起使用新密钥 / from now on give the new key ({where})", err=True)
+
+
+@cache.command()
+@db_option
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@click.pass_context
+def wipe(ctx: click.Context, db_path: str | None, yes: bool) -> None:
+    """Delete the cache and its -wal/-shm files (pending actions in its outbox are lost)."""
+    from workbench.store.cache_files import cache_files
+    from workbench.store.cache_files import wipe as wipe_files
+
+    path = resolve_db(ctx, db_path)
+    files = cache_files(path)
+    if not files:
+        click.echo(f"没有缓存 / no cache at {path}: nothing to delete", err=True)
+        return
+    if not yes:
+        click.confirm(
+            f"删除缓存 / delete {', '.join(str(f) for f in files)}? Close the desk first; "
+            "actions not yet delivered to the core are lost",
+            abort=True,
+            err=True,
+        )
+    gone = wipe_files(path)
+    click.echo(f"已删除 / deleted {len(gone)} file(s): {', '.join(str(f) for f in gone)}")

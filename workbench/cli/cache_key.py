@@ -1,0 +1,118 @@
+"""The command line's part in the cache key: a prompt, and no plaintext cache for a real core.
+
+``install(insecure=...)`` gives ``store.cipher`` a key provider, asked only when no key was
+found in memory, ``WORKBENCH_DB_KEY`` or the OS keyring:
+
+- an encrypted cache: type its key (in a terminal; otherwise the open fails with a clear
+  message);
+- a new cache for a configured core (``--core`` / ``WORKBENCH_CORE_URL``): type a new key
+  twice, or with ``--insecure-cache`` (``WORKBENCH_INSECURE_CACHE=1``) go on unencrypted after
+  a loud warning; without a terminal and without that flag it is refused;
+- a new cache without a core (the embedded demo, ``--db`` only) stays plain.
+
+The prompt runs only on the main thread: the desk's workers never prompt under the running UI
+(``unlock_before_desk`` asks first).
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from functools import partial
+from pathlib import Path
+
+import click
+
+from workbench import config
+from workbench.store import cipher
+
+ENV_INSECURE = "WORKBENCH_INSECURE_CACHE"
+
+
+def install(*, insecure: bool) -> None:
+    """Make this process ask for cache keys as described above."""
+    cipher.set_key_provider(partial(provide, insecure=insecure))
+
+
+def provide(path: Path, state: cipher.State, *, insecure: bool) -> str | None:
+    """The key provider: a passphrase, None (stay plain / no key), or KeyRefused."""
+    if state == "encrypted":
+        return ask_key(f"缓存密钥 / key of the cache {path}") if can_prompt() else None
+    core = configured_core()
+    if core is None:
+        return None  # the demo, or a cache without a core: may stay plain
+    if insecure:
+        warn_insecure(path, core)
+        return None
+    if can_prompt():
+        click.echo(f"新缓存将加密 / the new cache {path} will be encrypted.", err=True)
+        return ask_key("新缓存密钥 / new cache key", confirm=True)
+    raise cipher.KeyRefused(
+        f"拒绝创建未加密的缓存 / refusing to create an unencrypted cache at {path} for the core "
+        f"{core}: set {config.ENV_DB_KEY} (or an OS keyring entry), run the command in a "
+        "terminal to type a key, or pass --insecure-cache to accept a plaintext cache"
+    )
+
+
+def ask_key(prompt: str, *, confirm: bool = False) -> str | None:
+    """Read a key without echo (twice when ``confirm``); None when the input ends."""
+    try:
+        value = click.prompt(prompt, hide_input=True, confirmation_prompt=confirm, err=True)
+    except (click.Abort, EOFError):
+        return None
+    return value or None
+
+
+def can_prompt() -> bool:
+    """Whether a person can type here: the main thread, with a terminal on stdin."""
+    if threading.current_thread() is not threading.main_thread():
+        return False
+    stdin = sys.stdin
+    return stdin is not None and stdin.isatty()
+
+
+def configured_core() -> str | None:
+    """The core this command talks to: ``--core`` of the command or the group, else the env."""
+    ctx = click.get_current_context(silent=True)
+    while ctx is not None:
+        url = ctx.params.get("core_url")
+        if url:
+            return url
+        ctx = ctx.parent
+    return config.default_core_url()
+
+
+_warned: set[Path] = set()
+
+
+def warn_insecure(path: Path, core: str) -> None:
+    """Say loudly, once per cache and process, that borrowers' data goes to disk in clear."""
+    if path in _warned:
+        return
+    _warned.add(path)
+    line = "!" * 78
+    click.secho(
+        f"{line}\n警告：缓存未加密 / WARNING: UNENCRYPTED CACHE (--insecure-cache)\n"
+        f"{path} will hold borrowers' personal data from {core} in plain text.\n"
+        f"Anyone who gets this file can read it. Use it for tests only; encrypt it with\n"
+        f"`workbench cache rekey` (key from {config.ENV_DB_NEW_KEY} or a prompt).\n{line}",
+        err=True,
+        fg="red",
+        bold=True,
+    )
+
+
+def unlock_before_desk(db_path: str | None) -> None:
+    """Before the desk starts: make sure an encrypted cache opens (prompting now if need be).
+
+    Raises ClickException with the store's message when the key is missing or wrong.
+    """
+    path = Path(db_path) if db_path else config.default_db_path()
+    if cipher.file_state(path) != "encrypted":
+        return
+    from workbench.store.db import CacheError, connect
+
+    try:
+        connect(path).close()
+    except CacheError as exc:
+        raise click.ClickException(str(exc)) from exc
