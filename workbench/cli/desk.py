@@ -43,8 +43,8 @@ DEMO_BORROWERS = 2000
 DEMO_SEED = 7
 DEMO_CORE_URL = "http://demo-core"  # never resolved: requests go to the in-process app
 DEMO_PULL_INTERVAL = 10.0  # in-process pulls cost little; the demo core has no event stream
-DEMO_CALL_RATE = 1.5  # calls a minute: an available desk gets one within a minute or two
-DEMO_COLLEAGUES = 2  # scripted colleagues, busy enough that most calls reach the desk
+DEMO_CALL_RATE = 2.0  # calls a minute: an available desk is offered one within a minute or so
+DEMO_COLLEAGUES = 1  # a scripted colleague, busy enough that most calls reach the desk
 AGENT_ZONE = ZoneInfo("Asia/Shanghai")
 LOG_FILE = "desk.log"
 

@@ -50,6 +50,7 @@ class AcdEngine:
         self.now = start
         self.emitted: deque[tuple[str, dict[str, Any]]] = deque(maxlen=1000)
         self.calls: dict[str, Call] = {}
+        self._waiting: dict[str, Call] = {}  # the calls in state queued
         self.agents: dict[str, AgentSlot] = {}
         self._rng = Random(config.seed)
         self._lock = threading.RLock()
@@ -177,6 +178,7 @@ class AcdEngine:
             patience_until=at + timedelta(seconds=patience_s),
         )
         self.calls[call.call_id] = call
+        self._waiting[call.call_id] = call
         self._schedule(call.patience_until, "patience", call.call_id)
         self._emit_call("call.queued", call)
         return call
@@ -223,6 +225,7 @@ class AcdEngine:
             call.hold_s += (at - call.hold_started).total_seconds()
             call.hold_started = None
         call.state, call.ended_at = state, at
+        self._waiting.pop(call.call_id, None)
         self._finished.append(call.call_id)
         while len(self._finished) > KEEP_FINISHED:
             self.calls.pop(self._finished.popleft(), None)
@@ -231,6 +234,7 @@ class AcdEngine:
         """An offer that was refused or not answered: the call waits again (keeps its place)."""
         call.state, call.agent_id, call.offered_at = CallState.QUEUED, None, None
         call.passed_by.add(agent.agent_id)  # not offered to them again
+        self._waiting[call.call_id] = call
         agent.call_id, agent.idle_since = None, at
         agent.epoch += 1
         self._emit_call("call.queued", call, previous_agent_id=agent.agent_id)
@@ -245,29 +249,29 @@ class AcdEngine:
     # -- offering -----------------------------------------------------------------------------
 
     def _dispatch(self, at: datetime) -> None:
-        waiting = sorted(
-            (c for c in self.calls.values() if c.state == CallState.QUEUED),
-            key=lambda c: (c.arrived_at, c.call_id),
-        )
-        for call in waiting:
-            agent = self._longest_idle(call.queue_id, call.passed_by)
-            if agent is not None:
-                self._offer(call, agent, at)
-
-    def _longest_idle(self, queue_id: str, passed_by: set[str]) -> AgentSlot | None:
+        """Offer waiting calls, oldest first, each to the longest-idle agent who can take it."""
+        if not self._waiting:
+            return
         idle = [
             a
             for a in self.agents.values()
-            if a.state == AgentState.AVAILABLE
-            and a.agent_id not in passed_by
-            and a.call_id is None
-            and queue_id in a.queues
-            and (a.human or a.scripted)
+            if a.state == AgentState.AVAILABLE and a.call_id is None and (a.human or a.scripted)
         ]
-        return min(idle, key=lambda a: (a.idle_since, a.agent_id), default=None)
+        waiting = sorted(self._waiting.values(), key=lambda c: (c.arrived_at, c.call_id))
+        for call in waiting:
+            if not idle:
+                return
+            able = (
+                a for a in idle if call.queue_id in a.queues and a.agent_id not in call.passed_by
+            )
+            agent = min(able, key=lambda a: (a.idle_since, a.agent_id), default=None)
+            if agent is not None:
+                idle.remove(agent)
+                self._offer(call, agent, at)
 
     def _offer(self, call: Call, agent: AgentSlot, at: datetime) -> None:
         call.state, call.agent_id, call.offered_at = CallState.OFFERED, agent.agent_id, at
+        self._waiting.pop(call.call_id, None)
         call.offers += 1
         agent.call_id = call.call_id
         agent.epoch += 1

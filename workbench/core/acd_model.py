@@ -55,7 +55,9 @@ class CallError(Exception):
 
 def iso(moment: datetime) -> str:
     """``2026-11-27T02:00:00Z`` (whole seconds, UTC)."""
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    if moment.tzinfo is not UTC:
+        moment = moment.astimezone(UTC)
+    return moment.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
 
 
 @dataclass(slots=True)

@@ -11,7 +11,7 @@ Leaving after-call work needs the call's disposition when its queue requires one
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
@@ -150,14 +150,18 @@ def agent_from_json(data: dict[str, Any]) -> AgentStatus:
 
 def call_to_json(call: CallInfo) -> dict[str, Any]:
     """The JSON object of a call (the inverse of ``call_from_json``)."""
-    out = asdict(call)
+    out = {name: getattr(call, name) for name in _CALL_FIELDS}
     out["borrower_ids"] = list(call.borrower_ids)
     return out
 
 
 def agent_to_json(agent: AgentStatus) -> dict[str, Any]:
     """The JSON object of an agent status."""
-    return asdict(agent)
+    return {name: getattr(agent, name) for name in _AGENT_FIELDS}
+
+
+_CALL_FIELDS = tuple(f.name for f in fields(CallInfo))
+_AGENT_FIELDS = tuple(f.name for f in fields(AgentStatus))
 
 
 def can_switch(current: str, target: str, *, acw_done: bool) -> bool:
