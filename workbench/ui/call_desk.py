@@ -260,7 +260,7 @@ class CallDesk:
                 verb = "resume" if s.held else "hold"
             self.app.call_control(CallCommand(verb, call_id=s.call.call_id))
 
-    def request_state(self, target: str, *, retry: bool = False) -> None:
+    def request_state(self, target: str) -> None:
         """Ask to become ``target``; leaving after-call work first needs the disposition."""
         current = self.state.agent_state
         if not can_request(current, target, acw_done=self.acw_done()):
@@ -270,7 +270,8 @@ class CallDesk:
                 self.app.notify(t("call.state_refused"), severity="warning", markup=False)
             return
         self._wanted_state = target
-        self._retries = STATE_RETRIES if retry else 0
+        saved = self.state.wrap is not None and self.state.wrap.saved
+        self._retries = STATE_RETRIES if saved else 0  # the disposition may be on its way
         self.app.call_control(CallCommand("state", state=target))
 
     # -- wrap-up ------------------------------------------------------------------------------
@@ -320,7 +321,7 @@ class CallDesk:
         self.app.cache_changed(feed=False)
         self.app.refresh_bindings()
         if then_available:
-            self.request_state(AgentState.AVAILABLE, retry=True)
+            self.request_state(AgentState.AVAILABLE)
 
     def disposition_kwargs(self) -> dict[str, Any]:
         """What ``store.call_actions.record_call_disposition`` needs of the call in wrap-up."""
@@ -346,12 +347,14 @@ class CallDesk:
 
     def _link_target(self) -> tuple[str, str, str] | None:
         """(borrower id, number, call id) when the open borrower is not on the call's number."""
-        from workbench.ui.screens.borrower import BorrowerScreen
-
         s = self.state
         call = s.call if s.talking else (s.wrap.call if s.wrap and not s.wrap.saved else None)
+        if call is None:
+            return None
+        from workbench.ui.screens.borrower import BorrowerScreen
+
         screen = self.app.screen
-        if call is None or not isinstance(screen, BorrowerScreen) or screen.view is None:
+        if not isinstance(screen, BorrowerScreen) or screen.view is None:
             return None
         bid = screen.borrower_id
         if bid in call.borrower_ids or bid in self.linked.get(call.call_id, set()):
