@@ -104,3 +104,15 @@ async def test_slots_follow_the_borrowers_own_zone(desk_cache):
         form = await open_form(pilot, "c", CallbackScreen, borrower_id="B000084")  # Urumqi
         assert form.slots[0].isoformat() == "2026-11-27T08:30:00+06:00"  # 10:00 in Beijing
         assert "2026-11-27 08:30 (Asia/Urumqi)" in screen_text(pilot)
+
+
+async def test_keystrokes_only_c_tab_pick_the_next_slot_ctrl_s(desk_cache):
+    async with run_desk(desk_cache) as pilot:
+        form = await open_form(pilot, "c", CallbackScreen)
+        await wait_for(pilot, lambda: pilot.app.focused is form.query_one("#number"))
+        await pilot.press("tab", "enter", "down", "enter")
+        await wait_for(pilot, lambda: form.query_one("#slot", Select).value == form.slots[1])
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, CallbackScreen))
+    [body] = sent(desk_cache, "callback")
+    assert body["payload"]["due_at"] == "2026-11-27T03:00:00Z"  # 11:00 in Beijing

@@ -98,3 +98,14 @@ async def test_esc_keeps_what_was_typed_for_the_next_time_and_saves_nothing(desk
         form = await open_form(pilot, "p", PromiseScreen)  # saved: no draft any more
         assert form.values()["amount"] == "8,305.58" and form.error == ""
     assert [e.type for e in unconfirmed(desk_cache)] == ["promise"]
+
+
+async def test_keystrokes_only_p_tab_amount_tab_date_ctrl_s(desk_cache):
+    async with run_desk(desk_cache) as pilot:
+        form = await open_form(pilot, "p", PromiseScreen)
+        await wait_for(pilot, lambda: pilot.app.focused is form.query_one("#loan"))
+        await pilot.press("tab", *"3000", "tab", *"+3", "ctrl+s")
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, PromiseScreen))
+    [body] = sent(desk_cache, "promise")
+    assert body["payload"]["amount"] == 300000
+    assert body["payload"]["promised_date"] == "2026-11-30"
