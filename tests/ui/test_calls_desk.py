@@ -257,3 +257,15 @@ async def test_unknown_number_goes_to_the_search_and_one_key_links_it(desk_cache
         assert disposition["payload"]["call_id"] == "CALL-1"
         assert disposition["payload"]["queue_id"] == "repayment"
         assert disposition["payload"]["code"] == "已解答"
+
+
+async def test_the_call_bar_and_the_pop_speak_english(desk_cache):
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, lang="en", sync=telephony(syncs)) as pilot:
+        app = pilot.app
+        app.report_call_event(agent_event("available"))
+        await wait_for(pilot, lambda: "Available" in call_bar(pilot), what="available")
+        app.report_call_event(call_event("offered", offered([TWO_LOANS])))
+        await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
+        text = screen_text(pilot)
+        assert "Incoming call · Repayment enquiries" in text and "waited 00:35" in text

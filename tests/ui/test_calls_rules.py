@@ -100,3 +100,29 @@ def test_timer_text():
     assert rules.clock_text(75) == "01:15"
     assert rules.clock_text(3723) == "1:02:03"
     assert rules.clock_text(-5) == "00:00"
+
+
+def test_call_keys_have_ids_and_every_call_text_is_in_both_catalogs():
+    import re
+    from pathlib import Path
+
+    from workbench.ui import i18n
+    from workbench.ui.app import WorkbenchApp
+    from workbench.ui.call_desk import CALL_BINDINGS
+    from workbench.ui.screens.call_pop import CallPopScreen
+    from workbench.ui.screens.wrap_up import WrapUpScreen
+
+    zh, en = i18n.catalog("zh"), i18n.catalog("en")
+    for binding in [*CALL_BINDINGS, *CallPopScreen.BINDINGS, *WrapUpScreen.BINDINGS]:
+        assert binding.id and binding.description in zh and binding.description in en
+    assert {b.id for b in CALL_BINDINGS} <= {b.id for b in WorkbenchApp.BINDINGS}
+    root = Path(__file__).parents[2] / "workbench" / "ui"
+    files = ["call_desk.py", "screens/call_pop.py", "screens/wrap_up.py", "widgets/call_bar.py"]
+    used = {
+        key
+        for name in files
+        for key in re.findall(r"""\bt\(\s*["']([a-z_]+\.[a-z_.]+)["']""", (root / name).read_text())
+    }
+    assert used and not (used - set(zh)) and not (used - set(en))
+    for state in ("offline", "available", "on_call", "after_call", "break"):
+        assert f"agent_state.{state}" in zh
