@@ -3,7 +3,8 @@
 - The whole session runs with ``WORKBENCH_HOME`` in a temporary folder (nothing touches the real
   user folders), no ``WORKBENCH_DB``/``WORKBENCH_CORE_URL``/``WORKBENCH_DB_KEY`` from the
   developer's shell, ``WORKBENCH_INSECURE_CACHE=1`` (commands may fill plain caches from a core),
-  and the clock fixed by ``WORKBENCH_NOW`` at :data:`NOW` (tests may monkeypatch it further).
+  no OS keyring (``PYTHON_KEYRING_BACKEND`` = the null backend), and the clock fixed by
+  ``WORKBENCH_NOW`` at :data:`NOW` (tests may monkeypatch it further).
 - ``feed``: builds change-feed records by hand (valid per ``domain.models``) for store tests.
 - ``demo_cache``: path of a cache synced in-process from a core of 300 borrowers, seed 7.
 - ``core_server``: base URL of that core served by uvicorn on 127.0.0.1 in a thread (shared:
@@ -48,6 +49,7 @@ def workbench_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
         mp.delenv("WORKBENCH_CORE_URL", raising=False)
         mp.delenv("WORKBENCH_DB_KEY", raising=False)
         mp.setenv("WORKBENCH_INSECURE_CACHE", "1")  # tests of the cache key unset it
+        mp.setenv("PYTHON_KEYRING_BACKEND", "keyring.backends.null.Keyring")  # not the user's
         yield home
 
 

@@ -13,7 +13,7 @@ import os
 import click
 
 from workbench import config
-from workbench.cli.cache_key import ask_key, can_prompt
+from workbench.cli.cache_key import ask_key, can_prompt, report_key_storage
 from workbench.cli.read_cmds import cache, db_option, resolve_db
 
 
@@ -22,7 +22,6 @@ from workbench.cli.read_cmds import cache, db_option, resolve_db
 @click.pass_context
 def rekey(ctx: click.Context, db_path: str | None) -> None:
     """Encrypt the cache with a new key (WORKBENCH_DB_NEW_KEY or typed twice)."""
-    from workbench.store import cipher
     from workbench.store.cache_files import rekey as rekey_file
     from workbench.store.db import CacheError
 
@@ -36,18 +35,12 @@ def rekey(ctx: click.Context, db_path: str | None) -> None:
         raise click.ClickException(
             f"没有新密钥 / no new key: set {config.ENV_DB_NEW_KEY} or run in a terminal to type it"
         )
-    had_keyring_entry = cipher.keyring_get(path) is not None
     try:
         rekey_file(path, new_key)
     except CacheError as exc:
         raise click.ClickException(str(exc)) from exc
-    stored = had_keyring_entry and cipher.keyring_set(path, new_key)
     click.echo(f"已更换密钥 / the cache {path} is now encrypted with the new key", err=True)
-    if stored:
-        click.echo("密钥环已更新 / the key in the OS keyring was updated", err=True)
-    else:
-        where = f"{config.ENV_DB_KEY} or the prompt"
-        click.echo(f"从现在起使用新密钥 / from now on give the new key ({where})", err=True)
+    report_key_storage(path, new_key)
 
 
 @cache.command()

@@ -46,12 +46,27 @@ def provide(path: Path, state: cipher.State, *, insecure: bool) -> str | None:
         return None
     if can_prompt():
         click.echo(f"新缓存将加密 / the new cache {path} will be encrypted.", err=True)
-        return ask_key("新缓存密钥 / new cache key", confirm=True)
+        key = ask_key("新缓存密钥 / new cache key", confirm=True)
+        if key:
+            report_key_storage(path, key)
+        return key
     raise cipher.KeyRefused(
         f"拒绝创建未加密的缓存 / refusing to create an unencrypted cache at {path} for the core "
         f"{core}: set {config.ENV_DB_KEY} (or an OS keyring entry), run the command in a "
         "terminal to type a key, or pass --insecure-cache to accept a plaintext cache"
     )
+
+
+def report_key_storage(path: Path, key: str) -> None:
+    """Keep a new key in the OS keyring when there is one, and say where the key lives."""
+    if cipher.keyring_set(path, key):
+        click.echo("密钥已存入系统钥匙串 / the key is kept in the OS keyring", err=True)
+    else:
+        click.echo(
+            "请记住此密钥 / keep this key: there is no OS keyring here, so give it each time "
+            f"({config.ENV_DB_KEY} or the prompt); without it the cache cannot be read",
+            err=True,
+        )
 
 
 def ask_key(prompt: str, *, confirm: bool = False) -> str | None:

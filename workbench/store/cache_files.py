@@ -30,12 +30,16 @@ def cache_files(path: Path) -> list[Path]:
 
 
 def wipe(path: Path) -> list[Path]:
-    """Delete the cache and its side files; forget its key in this process. Returns what went."""
+    """Delete the cache and its side files; forget its key (this process, the OS keyring).
+
+    Returns the files deleted.
+    """
     gone = []
     for file in cache_files(path):
         file.unlink(missing_ok=True)
         gone.append(file)
     cipher.remember_key(path, None)
+    cipher.keyring_delete(path)
     return gone
 
 

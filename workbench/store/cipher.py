@@ -139,15 +139,31 @@ def keyring_set(path: Path, passphrase: str) -> bool:
     return True
 
 
+def keyring_delete(path: Path) -> None:
+    """Forget the key stored in the OS keyring for ``path`` (nothing if there is none)."""
+    backend = _keyring()
+    if backend is None:
+        return
+    try:
+        backend.delete_password(KEYRING_SERVICE, str(_where(path)))
+    except Exception:  # no such entry, or a keyring that cannot: either way nothing is kept
+        return
+
+
 def _keyring():
-    """The ``keyring`` module when it is installed and has a real backend, else None."""
+    """The ``keyring`` module when it is installed and has a real backend, else None.
+
+    No backend (a headless server: ``fail``), the ``null`` one (``PYTHON_KEYRING_BACKEND``
+    set to it turns the keyring off) or a chain of nothing: no keyring.
+    """
     try:
         import keyring
-        from keyring.backends import fail
-    except Exception:
-        return None
-    try:
-        if isinstance(keyring.get_keyring(), fail.Keyring):
+        from keyring.backends import chainer, fail, null
+
+        backend = keyring.get_keyring()
+        if isinstance(backend, fail.Keyring | null.Keyring):
+            return None
+        if isinstance(backend, chainer.ChainerBackend) and not backend.backends:
             return None
     except Exception:
         return None
