@@ -30,7 +30,11 @@ TWO_LOANS = "B000295"
 
 
 def call_bar(pilot) -> str:
-    return str(pilot.app.screen.query_one("#call-bar").render())
+    """The call bar of the topmost screen that has one."""
+    for screen in reversed(pilot.app.screen_stack):
+        if bars := screen.query("#call-bar"):
+            return str(bars.first().render())
+    raise AssertionError("no call bar")
 
 
 def telephony(box: list[TelephonySync]):
@@ -269,3 +273,21 @@ async def test_the_call_bar_and_the_pop_speak_english(desk_cache):
         await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
         text = screen_text(pilot)
         assert "Incoming call · Repayment enquiries" in text and "waited 00:35" in text
+
+
+async def test_an_unknown_caller_never_linked_owes_no_disposition(desk_cache):
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app, sync = pilot.app, syncs[0]
+        call = answered(offered([], number="13900002222"))
+        app.report_call_event(agent_event("on_call", call_id="CALL-1"))
+        app.report_call_event(call_event("answered", call))
+        app.report_call_event(call_event("ended", ended(call, NOW)))
+        app.report_call_event(agent_event("after_call"))
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="wrap-up")
+        assert "无需填写处理结果" in app.screen.error
+        assert "待填处理结果" not in call_bar(pilot)
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: not isinstance(app.screen, WrapUpScreen), what="closed")
+        assert sync.commands == [CallCommand("state", state="available")]
+        assert not [b for b in outbox_bodies(desk_cache) if b["type"] == "disposition"]

@@ -88,11 +88,20 @@ class CallDesk:
         return bool(getattr(queue, "disposition_required", True)) if queue else True
 
     def acw_done(self) -> bool:
-        """After-call work may end: the disposition is saved or the queue needs none."""
+        """After-call work may end: the disposition is saved, or none is owed (the queue
+        needs none, or the caller is no known borrower: an unknown number never linked)."""
         wrap = self.state.wrap
-        if wrap is None:
+        if wrap is None or wrap.saved:
             return True
-        return wrap.saved or not self.disposition_required(wrap.call.queue_id)
+        return not self.disposition_owed()
+
+    def disposition_owed(self) -> bool:
+        """The call in after-call work needs a disposition (the core's rule too)."""
+        wrap = self.state.wrap
+        if wrap is None or wrap.saved:
+            return False
+        known = bool(wrap.call.borrower_ids or wrap.borrower_id)
+        return known and self.disposition_required(wrap.call.queue_id)
 
     # -- events -------------------------------------------------------------------------------
 
@@ -308,11 +317,17 @@ class CallDesk:
         return None
 
     def wrap_borrower(self) -> str | None:
-        """The borrower the disposition is recorded on: the call's, else the one on screen."""
+        """The borrower the disposition is recorded on: the one matched, picked or linked;
+        of several on the number, the one open on screen. None for an unknown caller."""
         wrap = self.state.wrap
-        if wrap is not None and wrap.borrower_id:
+        if wrap is None:
+            return None
+        if wrap.borrower_id:
             return wrap.borrower_id
-        return self._open_borrower_id()
+        if len(wrap.call.borrower_ids) == 1:
+            return wrap.call.borrower_ids[0]
+        shown = self._open_borrower_id()
+        return shown if shown in wrap.call.borrower_ids else None
 
     def disposition_saved(self, call_id: str, *, then_available: bool) -> None:
         """The wrap-up form wrote the disposition: deliver it, show it, maybe go available."""

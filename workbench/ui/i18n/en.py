@@ -289,8 +289,10 @@ MESSAGES: dict[str, str] = {
     "wrap.no_codes": "This queue has no disposition codes",
     "wrap.required": "Choose a disposition before leaving after-call work",
     "wrap.pick_code": "Choose a disposition",
-    "wrap.need_borrower": (
-        "No borrower linked: open the borrower's view first (F7 links an unknown number)"
+    "wrap.need_borrower": "Several borrowers have this number: open the caller's view, then F8",
+    "wrap.unknown_caller": (
+        "Unknown number, no borrower linked: no disposition needed, Enter to be ready"
+        " (to link it, Esc, find the borrower and press F7)"
     ),
     "wrap.saving": "Saving…",
     "wrap.saved": "Disposition saved, waiting for the core to confirm",

@@ -280,7 +280,10 @@ MESSAGES: dict[str, str] = {
     "wrap.no_codes": "此队列没有处理结果代码",
     "wrap.required": "需先选择处理结果，才能结束话后处理",
     "wrap.pick_code": "请选择一个处理结果",
-    "wrap.need_borrower": "未关联客户：请先打开客户视图（未知号码请按 F7 关联）",
+    "wrap.need_borrower": "此号码对应多位客户：请先打开来电客户的视图，再按 F8 填写",
+    "wrap.unknown_caller": (
+        "未知号码且未关联客户：无需填写处理结果，回车直接就绪（如需关联，Esc 后查找客户并按 F7）"
+    ),
     "wrap.saving": "正在保存…",
     "wrap.saved": "处理结果已保存，等待核心系统确认",
     "wrap.failed": "处理结果未保存：{detail}",

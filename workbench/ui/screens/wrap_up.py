@@ -133,9 +133,10 @@ class WrapUpScreen(ModalScreen[None]):
         box.border_title = t("wrap.title")
         self._summary()
         codes = self.query_one(OptionList)
-        if codes.option_count:
-            codes.highlighted = None
-        else:
+        codes.highlighted = None
+        if self.desk.wrap_borrower() is None and not self.desk.disposition_owed():
+            self._say(t("wrap.unknown_caller"), "-warning")
+        elif not codes.option_count:
             self._say(t("wrap.no_codes"), "-warning")
         self.warn(self._warn)
         self.set_focus(codes)
@@ -191,13 +192,18 @@ class WrapUpScreen(ModalScreen[None]):
                 self.desk.command("available")
             return
         codes = self.query_one(OptionList)
-        if codes.highlighted is None:
-            self._say(t("wrap.pick_code"), "-error")
-            self.set_focus(codes)
-            return
         borrower_id = self.desk.wrap_borrower()
-        if borrower_id is None:
-            self._say(t("wrap.need_borrower"), "-error")
+        if codes.highlighted is None or borrower_id is None:
+            if not self.desk.disposition_owed():  # nothing owed: leave without a record
+                self.dismiss(None)
+                if then_available:
+                    self.desk.command("available")
+                return
+            if codes.highlighted is None:
+                self._say(t("wrap.pick_code"), "-error")
+                self.set_focus(codes)
+            else:
+                self._say(t("wrap.need_borrower"), "-error")
             return
         code = self.codes[codes.highlighted]
         notes = self.query_one(Input).value.strip()

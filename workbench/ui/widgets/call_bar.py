@@ -72,7 +72,7 @@ def bar_content(app, calls: rules.DeskCalls, now: datetime) -> Content:
         parts.append((f"  ·  {desk.queue_name(wrap.call.queue_id)}", ""))
         if wrap.saved:
             parts.append((f"  ·  {t('call.wrap_saved')}", "$success"))
-        elif desk.disposition_required(wrap.call.queue_id):
+        elif desk.disposition_owed():
             parts.append(("  ", ""))
             parts.append((f" {t('call.wrap_needed')} ", "bold $text on $warning"))
     return Content.assemble(*parts)
