@@ -46,10 +46,10 @@ CALL_BINDINGS = [
 ]
 """The call keys, bound on the app so they work on every screen (ids for keymaps)."""
 
-STATE_RETRIES = 5
+STATE_RETRIES = 12
 """Times a state change refused right after a disposition is asked again (the disposition
 may still be on its way to the core)."""
-STATE_RETRY_S = 1.0
+STATE_RETRY_S = 0.4
 
 
 class CallDesk:
