@@ -75,6 +75,7 @@ class Follower:
         self.calls = CallChannel(on_call_event) if on_call_event else None
         self._client: httpx.AsyncClient | None = None
         self._call_tasks: set[asyncio.Task] = set()
+        self._early_commands: list[CallCommand] = []
 
     # -- control (call on the follower's own loop) ------------------------------------------
 
@@ -93,10 +94,12 @@ class Follower:
         """Send a call command (``on_call_event`` reports a failure as an ``error`` event)."""
         if self.calls is None:
             return
-        if self._client is None or self._stopped:
+        if self._stopped:
             self.calls.error("同步未运行，无法操作呼叫 / the sync is not running: no call control")
-            return
-        self._spawn(self.calls.run_command(self._client, cmd))
+        elif self._client is None:  # still starting: sent as soon as the client is ready
+            self._early_commands.append(cmd)
+        else:
+            self._spawn(self.calls.run_command(self._client, cmd))
 
     def _spawn(self, work) -> None:
         task = asyncio.get_running_loop().create_task(work)
@@ -122,6 +125,9 @@ class Follower:
                 self.base_url, transport=self.transport, token=self.token
             ) as client:
                 self._client = client
+                for cmd in self._early_commands:
+                    self.control(cmd)
+                self._early_commands.clear()
                 tasks = [
                     asyncio.create_task(self._pull_loop(conn, client), name="pull"),
                     asyncio.create_task(self._push_loop(conn, client), name="push"),
