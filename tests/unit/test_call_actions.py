@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import httpx
 import orjson
@@ -11,6 +13,7 @@ import pytest
 from workbench.core.app import build_app
 from workbench.core.call_routes import disposed
 from workbench.core.portfolio import open_portfolio
+from workbench.core.storage import CoreStore
 from workbench.store import call_actions
 from workbench.store.db import connect
 from workbench.store.queries import get_borrower
@@ -26,10 +29,18 @@ def body_of(conn, key: str) -> dict:
     return orjson.loads(body)
 
 
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("calls-core") / "core.db"
+    open_portfolio(path, 20, 5, date(2026, 11, 27)).close()
+    return path
+
+
 @pytest.fixture
-async def desk(tmp_path):
+async def desk(template, tmp_path):
     """(cache connection, client of a 20-borrower core, the core app)."""
-    store = open_portfolio(tmp_path / "core.db", 20, 5, date(2026, 11, 27))
+    shutil.copy(template, tmp_path / "core.db")
+    store = CoreStore.open(tmp_path / "core.db")
     app = build_app(store)
     conn = connect(tmp_path / "cache.db")
     async with make_client("http://core.test", transport=httpx.ASGITransport(app)) as client:
