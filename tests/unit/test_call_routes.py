@@ -215,3 +215,13 @@ async def test_link_number_adds_the_callers_number_to_the_borrower(app, clock) -
         acd = app.state.calls.build()
         acd.phones.catch_up(app.state.store)
         assert acd.phones.lookup("17712345678") == ["B000003"]
+
+
+def test_core_serve_makes_the_token_files_agents_people() -> None:
+    from workbench.cli.core_cmds import _acd_config
+
+    tokens = {digest("t1"): Identity("A003", "agent"), digest("t2"): Identity("A018", "supervisor")}
+    config = _acd_config(2.5, 60.0, 4, 7, tokens)
+    assert (config.call_rate, config.patience_s, config.colleagues) == (2.5, 60.0, 4)
+    assert config.humans == ("A003", "A018") and config.seed == 7
+    assert _acd_config(0.0, 120.0, None, 7, None).humans == ("A001",)
