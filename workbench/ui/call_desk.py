@@ -61,6 +61,7 @@ class CallDesk:
         self.callers: dict[str, rules.Caller] = {}  # borrower id → who, for the bar and the pop
         self.linked: dict[str, set[str]] = {}  # call id → borrowers its number was linked to
         self._wanted_state: str | None = None
+        self._warming = False
         self._retries = 0
 
     # -- state ------------------------------------------------------------------------------
@@ -118,7 +119,7 @@ class CallDesk:
         if new.agent_state == self._wanted_state:
             self._wanted_state = None
         if new.ringing and (old.call is None or old.call.call_id != new.call.call_id):
-            self.app.run_worker(self._offered(), group="call-pop", exclusive=True)
+            self._offered()
         elif old.ringing and not new.ringing:
             self._ringing_stopped(answered=new.talking)
         if new.wrap is not None and (old.wrap is None or old.wrap.call is not new.wrap.call):
@@ -139,19 +140,26 @@ class CallDesk:
         if self._wanted_state and self.state.agent_state != self._wanted_state:
             self.app.call_control(CallCommand("state", state=self._wanted_state))
 
-    async def _offered(self) -> None:
-        """A call rings for this agent: read the queue and the borrowers, then pop."""
+    def _offered(self) -> None:
+        """A call rings for this agent: the caller's screen and the pop at once; names and
+        the queue are read meanwhile and shown when in."""
         from workbench.ui.screens.call_pop import CallPopScreen
 
         call = self.state.call
         if call is None:
             return
-        await self._read(call.borrower_ids, call.number)
-        if self.state.call is None or self.state.call.call_id != call.call_id:
-            return  # gone while we read
         self._close_pops()
         self._show_caller(call.borrower_ids)
         self.app.push_screen(CallPopScreen(call.call_id))
+        self.app.run_worker(
+            self._read(call.borrower_ids, call.number), group="call-read", exclusive=True
+        )
+
+    def warm(self) -> None:
+        """Read the queues once, before the first call (names and codes ready at the pop)."""
+        if not self.queues and not self._warming:
+            self._warming = True
+            self.app.run_worker(self._read([], ""), group="call-read")
 
     async def _read(self, borrower_ids: list[str], number: str) -> None:
         from workbench.ui.cache import reading
@@ -173,6 +181,11 @@ class CallDesk:
         self.queues = {q.id: q for q in queue_list}
         self.callers.update(callers)
         self.refresh_bars()
+        from workbench.ui.screens.call_pop import CallPopScreen
+
+        for screen in self.app.screen_stack:
+            if isinstance(screen, CallPopScreen):
+                screen.names_read()
 
     def refresh_bars(self) -> None:
         """Draw the call bars again (names and queues were read)."""

@@ -119,6 +119,17 @@ class CallPopScreen(ModalScreen[None]):
             options.append(Option(Content(text), id=bid))
         return options
 
+    def names_read(self) -> None:
+        """The desk has read the callers' names and the queue: show them."""
+        lists = self.query("#call-pop-list")
+        if lists:
+            options = lists.first(OptionList)
+            highlighted = options.highlighted
+            options.clear_options()
+            options.add_options(self._options())
+            options.highlighted = highlighted
+        self.refresh_view()
+
     def refresh_view(self) -> None:
         """Show the call as it is now (waiting time ticks while it rings)."""
         s = self.desk.state

@@ -123,7 +123,10 @@ class CallBar(Widget):
             self.refresh()
 
     def _changed(self, calls: rules.DeskCalls) -> None:
-        self.set_class(self.app.calls.has_telephony, "-telephony")
+        telephony = self.app.calls.has_telephony
+        if telephony:
+            self.app.calls.warm()
+        self.set_class(telephony, "-telephony")
         self.set_class(calls.ringing, "-ringing")
         self.set_class(calls.in_wrap_up, "-after-call")
         self.refresh()
