@@ -118,3 +118,21 @@ def test_wipe_asks_first_then_deletes_the_cache_and_its_side_files(tmp_path):
     assert not path.exists()
     again = invoke("cache", "wipe", "--db", str(path), "--yes")
     assert again.exit_code == 0 and "nothing to delete" in again.stderr
+
+
+def test_a_plain_cache_of_a_configured_core_is_refused_until_rekeyed(tmp_path, core_server):
+    path = tmp_path / "desk.db"
+    made = invoke("--insecure-cache", "sync", "--core", core_server, "--db", str(path))
+    assert made.exit_code == 0 and cipher.file_state(path) == "plain"
+    env = {"WORKBENCH_CORE_URL": core_server}
+    for args in (["sync"], ["cache", "stats"], []):  # [] is the desk
+        refused = invoke("--db", str(path), *args, env=env)
+        assert refused.exit_code == 1, (args, refused.output)
+        assert "is not encrypted" in refused.stderr and "cache rekey" in refused.stderr
+    rekeyed = invoke(
+        "cache", "rekey", "--db", str(path), env=env | {"WORKBENCH_DB_NEW_KEY": "now secret"}
+    )
+    assert rekeyed.exit_code == 0, rekeyed.output
+    synced = invoke("sync", "--db", str(path), env=env | {"WORKBENCH_DB_KEY": "now secret"})
+    assert synced.exit_code == 0, synced.output
+    assert cipher.file_state(path) == "encrypted"

@@ -13,7 +13,7 @@ import os
 import click
 
 from workbench import config
-from workbench.cli.cache_key import ask_key, can_prompt, report_key_storage
+from workbench.cli.cache_key import ask_key, can_prompt, install, report_key_storage
 from workbench.cli.read_cmds import cache, db_option, resolve_db
 
 
@@ -28,6 +28,7 @@ def rekey(ctx: click.Context, db_path: str | None) -> None:
     path = resolve_db(ctx, db_path)
     if not path.exists():
         raise click.ClickException(f"找不到缓存 / no cache at {path}")
+    install(insecure=bool(ctx.find_root().params.get("insecure_cache")), allow_plain=True)
     new_key = os.environ.get(config.ENV_DB_NEW_KEY) or (
         ask_key("新缓存密钥 / new cache key", confirm=True) if can_prompt() else None
     )

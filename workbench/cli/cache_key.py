@@ -29,21 +29,35 @@ from workbench.store import cipher
 ENV_INSECURE = "WORKBENCH_INSECURE_CACHE"
 
 
-def install(*, insecure: bool) -> None:
-    """Make this process ask for cache keys as described above."""
-    cipher.set_key_provider(partial(provide, insecure=insecure))
+def install(*, insecure: bool, allow_plain: bool = False) -> None:
+    """Make this process ask for cache keys as described above.
+
+    ``allow_plain`` lets an existing plain cache open quietly (``cache rekey`` encrypts it).
+    """
+    cipher.set_key_provider(partial(provide, insecure=insecure, allow_plain=allow_plain))
 
 
-def provide(path: Path, state: cipher.State, *, insecure: bool) -> str | None:
+def provide(
+    path: Path, state: cipher.State, *, insecure: bool, allow_plain: bool = False
+) -> str | None:
     """The key provider: a passphrase, None (stay plain / no key), or KeyRefused."""
     if state == "encrypted":
         return ask_key(f"缓存密钥 / key of the cache {path}") if can_prompt() else None
+    on_main = threading.current_thread() is threading.main_thread()
+    if state == "plain" and (allow_plain or not on_main):
+        return None  # worker threads: the command decided on the main thread already
     core = configured_core()
     if core is None:
         return None  # the demo, or a cache without a core: may stay plain
     if insecure:
         warn_insecure(path, core)
         return None
+    if state == "plain":
+        raise cipher.KeyRefused(
+            f"缓存未加密 / the cache {path} is not encrypted, and it holds data of the core "
+            f"{core}: encrypt it with `workbench cache rekey` (the new key from "
+            f"{config.ENV_DB_NEW_KEY} or typed), or pass --insecure-cache to go on in plain text"
+        )
     if can_prompt():
         click.echo(f"新缓存将加密 / the new cache {path} will be encrypted.", err=True)
         key = ask_key("新缓存密钥 / new cache key", confirm=True)
@@ -118,13 +132,15 @@ def warn_insecure(path: Path, core: str) -> None:
 
 
 def unlock_before_desk(db_path: str | None) -> None:
-    """Before the desk starts: make sure an encrypted cache opens (prompting now if need be).
+    """Before the desk starts: make sure the cache opens (prompting for its key now if need be)
+    and that a configured core's cache is not plain without --insecure-cache.
 
     Raises ClickException with the store's message when the key is missing or wrong.
     """
     path = Path(db_path) if db_path else config.default_db_path()
-    if cipher.file_state(path) != "encrypted":
-        return
+    state = cipher.file_state(path)
+    if state == "new" or (state == "plain" and configured_core() is None):
+        return  # nothing to unlock, nothing to refuse (the demo starts without a detour)
     from workbench.store.db import CacheError, connect
 
     try:

@@ -73,8 +73,9 @@ def remember_key(path: Path, passphrase: str | None) -> None:
 def set_key_provider(provider: KeyProvider | None) -> None:
     """Install the last resort for a key: ``provider(path, state)`` → passphrase or None.
 
-    It may raise :class:`KeyRefused` (the message is shown as is). It is asked only for a new
-    cache or an encrypted one, and only when no other source has a key.
+    It may raise :class:`KeyRefused` (the message is shown as is). It is asked for a new
+    cache or an encrypted one only when no other source has a key; it is told of every plain
+    one (its answer is ignored: a plain cache opens without a key, or not at all).
     """
     global _provider
     _provider = provider
@@ -88,9 +89,16 @@ def known_key(path: Path) -> str | None:
 
 
 def key_for(path: Path, state: State) -> str | None:
-    """The passphrase to open ``path`` with (None: plain SQLite); may raise KeyRefused."""
+    """The passphrase to open ``path`` with (None: plain SQLite); may raise KeyRefused.
+
+    A plain cache needs no key, but the provider hears of it (it may refuse a plain cache).
+    """
+    if state == "plain":
+        if _provider is not None:
+            _provider(path, state)
+        return None
     found = known_key(path)
-    if found or state == "plain" or _provider is None:
+    if found or _provider is None:
         return found
     given = _provider(path, state)
     if given:
