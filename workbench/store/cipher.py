@@ -82,10 +82,18 @@ def set_key_provider(provider: KeyProvider | None) -> None:
 
 
 def known_key(path: Path) -> str | None:
-    """The key for ``path`` from memory, ``WORKBENCH_DB_KEY`` or the keyring; None if none."""
+    """The key for ``path`` from memory, ``WORKBENCH_DB_KEY`` or the keyring; None if none.
+
+    A key read from the keyring is remembered: the desk opens a connection per query.
+    """
     with _lock:
         remembered = _keys.get(_where(path))
-    return remembered or os.environ.get(config.ENV_DB_KEY) or keyring_get(path)
+    if remembered or (remembered := os.environ.get(config.ENV_DB_KEY)):
+        return remembered
+    stored = keyring_get(path)
+    if stored:
+        remember_key(path, stored)
+    return stored
 
 
 def key_for(path: Path, state: State) -> str | None:
