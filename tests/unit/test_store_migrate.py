@@ -1,6 +1,9 @@
-"""Schema v4: loans carry their oldest unpaid due date, kept on apply and backfilled by the
-migration of an existing v3 cache (``tests/data/cache-v3.db.gz``: 60 demo borrowers synced by
-the workbench of schema v3, compression dictionaries included)."""
+"""Schema v4 and v5 on an existing cache (``tests/data/cache-v3.db.gz``: 60 demo borrowers
+synced by the workbench of schema v3, compression dictionaries included).
+
+v4: loans carry their oldest unpaid due date, kept on apply and backfilled by the migration.
+v5: every row re-encoded with COMPACT dictionaries, then the file vacuumed.
+"""
 
 from __future__ import annotations
 
@@ -14,7 +17,7 @@ import pytest
 from workbench.domain import loans as loan_math
 from workbench.store import records, schema
 from workbench.store.apply import apply_page
-from workbench.store.codec import TRAIN_AT, codec_of
+from workbench.store.codec import COMPACT, TRAIN_AT, Codec, codec_of
 from workbench.store.db import connect
 from workbench.store.queries import borrower_view, lookup
 
@@ -28,6 +31,16 @@ def v3_cache(tmp_path: Path) -> Path:
     with gzip.open(V3_CACHE) as src, path.open("wb") as dst:
         shutil.copyfileobj(src, dst)
     return path
+
+
+def every_record(conn) -> dict[tuple[str, str], dict]:
+    codec = Codec()
+    codec.refresh(conn)
+    return {
+        (entity, row[0]): codec.unpack(conn, entity, row)
+        for entity in schema.ENTITY_TABLES
+        for row in conn.execute(f"SELECT {schema.row_columns(entity)} FROM {entity}")
+    }
 
 
 def stored_dues(conn) -> dict[str, str | None]:
@@ -103,4 +116,43 @@ def test_repacking_when_a_dictionary_is_trained_keeps_the_due_dates(cache_path: 
     )
     assert stored_dues(conn) == recomputed_dues(conn)
     assert sum(due is None for due in stored_dues(conn).values()) > 0
+    conn.close()
+
+
+def test_v5_reencodes_every_row_compactly_and_reads_back_the_same_records(v3_cache: Path):
+    import sqlcipher3.dbapi2 as sqlite
+
+    raw = sqlite.connect(str(v3_cache))
+    before = every_record(raw)
+    data_bytes = "SELECT sum(length(data)) FROM payment"
+    bytes_before = raw.execute(data_bytes).fetchone()[0]
+    raw.close()
+
+    conn = connect(v3_cache)
+    assert every_record(conn) == before
+    formats = dict(conn.execute("SELECT id, format FROM codec_dict"))
+    for entity in ("payment", "interaction"):
+        headers = {r[0] for r in conn.execute(f"SELECT DISTINCT substr(data, 1, 1) FROM {entity}")}
+        assert [formats[h[0]] for h in headers] == [COMPACT]
+    assert conn.execute("PRAGMA auto_vacuum").fetchone()[0] == 2  # incremental from now on
+    assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert conn.execute(data_bytes).fetchone()[0] < bytes_before * 0.95
+    conn.close()
+
+
+def test_compact_rows_keep_schedules_of_any_shape(cache_path: Path, feed):
+    conn = connect(cache_path)
+    changes = [feed.loan(f"L{n:04d}", f"B{n:04d}", paid=n % 40) for n in range(TRAIN_AT)]
+    odd = feed.loan("L-odd", "B-odd", paid=2)
+    del odd["data"]["schedule"][5]["paid_date"]  # one installment of another shape
+    empty = feed.loan("L-empty", "B-odd", schedule=[])
+    apply_page(conn, [*changes, odd, empty], "c1")
+    codec = codec_of(conn)
+    assert codec.has_dictionary("loan")
+    rows = conn.execute(f"SELECT {schema.row_columns('loan')} FROM loan WHERE id LIKE 'L-%'")
+    got = {row[0]: codec.unpack(conn, "loan", row) for row in rows}
+    assert got["L-odd"] == odd["data"]
+    assert got["L-empty"] == empty["data"]
+    sample = conn.execute(f"SELECT {schema.row_columns('loan')} FROM loan WHERE id = 'L0007'")
+    assert codec.unpack(conn, "loan", sample.fetchone()) == changes[7]["data"]
     conn.close()

@@ -12,6 +12,12 @@ one header byte then the rest of the record —
 - ``0x00`` + UTF-8 compact JSON (before the entity has a dictionary, or tiny tables);
 - ``n`` (1–255) + a zstd frame compressed with dictionary ``n`` of table ``codec_dict``.
 
+Dictionaries have a ``format`` (``codec_dict.format``, v5): :data:`FRAME` (1), a standard zstd
+frame; :data:`COMPACT` (2, every dictionary trained since), a frame without its 4-byte magic
+number, and a loan's schedule written as rows (``[[keys…], [values…], …]``) instead of ~36
+objects repeating the same keys: 20 % less for loans, 4 bytes less for each of ~30 rows a
+borrower has. ``store.repack`` moves an older cache's rows to compact dictionaries.
+
 A cache trains an entity's dictionary once it holds :data:`TRAIN_AT` records of it (from those
 records), then re-packs them; dictionaries are never changed or deleted, so every row can always
 be read. Dictionaries live in the cache itself, so each cache file is self-contained.
@@ -31,6 +37,9 @@ TRAIN_AT = 1000  # records of one entity before its dictionary is trained
 DICT_SIZE = 16 * 1024
 LEVEL = 3
 MAX_DICTS = 255
+FRAME, COMPACT = 1, 2  # codec_dict.format
+ROWS: dict[str, str] = {"loan": "schedule"}
+"""Entity → its field holding a list of same-shaped objects, stored as rows by COMPACT."""
 
 _dumps = orjson.dumps  # compact UTF-8 JSON bytes
 
@@ -43,6 +52,7 @@ class Codec:
         self._compress: dict[int, zstd.ZstdCompressor] = {}
         self._decompress: dict[int, zstd.ZstdDecompressor] = {}
         self._current: dict[str, int] = {}  # entity → dictionary used for new rows
+        self._rows: dict[int, str] = {}  # COMPACT dictionary → its entity's rows field
         self._loaded_max = -1
 
     def refresh(self, conn) -> None:
@@ -52,10 +62,10 @@ class Codec:
             self._compress.clear()
             self._decompress.clear()
             self._current.clear()
-            for dict_id, entity, raw in conn.execute(
-                "SELECT id, entity, dict FROM codec_dict ORDER BY id"
-            ):
-                self._add(dict_id, entity, raw)
+            self._rows.clear()
+            for row in conn.execute("SELECT * FROM codec_dict ORDER BY id"):
+                dict_id, entity, raw = row[:3]  # a cache before v5 has no format column
+                self._add(dict_id, entity, raw, row[3] if len(row) > 3 else FRAME)
             self._loaded_max = newest
 
     def pack(self, entity: str, data: dict[str, Any]) -> tuple[Any, ...]:
@@ -81,19 +91,24 @@ class Codec:
         return data
 
     def encode(self, entity: str, data: dict[str, Any]) -> bytes:
-        text = _dumps(data)
+        """The ``data`` column of a record whose columns were removed."""
         dict_id = self._current.get(entity)
         if dict_id is None:
-            return b"\x00" + text
+            return b"\x00" + _dumps(data)
+        field = self._rows.get(dict_id)
+        text = _dumps(_to_rows(data, field) if field else data)
         return bytes((dict_id,)) + self._compress[dict_id].compress(text)
 
     def decode(self, conn, blob: bytes) -> dict[str, Any]:
+        """The record (without its columns) of a ``data`` column."""
         dict_id = blob[0]
         if dict_id == RAW:
             return orjson.loads(blob[1:])
         if dict_id not in self._decompress:
             self.refresh(conn)
-        return orjson.loads(self._decompress[dict_id].decompress(blob[1:]))
+        data = orjson.loads(self._decompress[dict_id].decompress(blob[1:]))
+        field = self._rows.get(dict_id)
+        return _from_rows(data, field) if field else data
 
     def has_dictionary(self, entity: str) -> bool:
         return entity in self._current
@@ -101,23 +116,35 @@ class Codec:
     def train(self, conn, entity: str) -> bool:
         """Train ``entity``'s dictionary from its stored records once there are enough, and
         re-pack them (call inside the write transaction that stored them)."""
-        if entity in self._current or self._loaded_max >= MAX_DICTS:
+        if entity in self._current or not self.retrain(conn, entity, TRAIN_AT, DICT_SIZE):
+            return False
+        self._repack_plain(conn, entity)
+        return True
+
+    def retrain(self, conn, entity: str, samples: int, size: int) -> bool:
+        """Add a COMPACT dictionary for ``entity`` trained on up to ``samples`` stored records
+        (at least :data:`TRAIN_AT`), used for its rows from now on; False when it cannot be."""
+        if self._loaded_max >= MAX_DICTS:
             return False
         cols = schema.row_columns(entity)
-        rows = conn.execute(f"SELECT {cols} FROM {entity} LIMIT ?", (TRAIN_AT,)).fetchall()
+        rows = conn.execute(f"SELECT {cols} FROM {entity} LIMIT ?", (samples,)).fetchall()
         if len(rows) < TRAIN_AT:
             return False
-        samples = [_dumps(self._strip(entity, self.unpack(conn, entity, r))) for r in rows]
+        field = ROWS.get(entity)
+        texts = []
+        for row in rows:
+            data = self._strip(entity, self.unpack(conn, entity, row))
+            texts.append(_dumps(_to_rows(data, field) if field else data))
         try:
-            trained = zstd.train_dictionary(DICT_SIZE, samples, level=LEVEL)
+            trained = zstd.train_dictionary(size, texts, level=LEVEL).as_bytes()
         except zstd.ZstdError:
-            return False  # too little text to learn from: rows stay plain JSON
+            return False  # too little text to learn from: rows stay as they are
         cursor = conn.execute(
-            "INSERT INTO codec_dict(entity, dict) VALUES (?, ?)", (entity, trained.as_bytes())
+            "INSERT INTO codec_dict(entity, dict, format) VALUES (?, ?, ?)",
+            (entity, trained, COMPACT),
         )
-        self._add(cursor.lastrowid, entity, trained.as_bytes())
+        self._add(cursor.lastrowid, entity, trained, COMPACT)
         self._loaded_max = max(self._loaded_max, cursor.lastrowid)
-        self._repack_plain(conn, entity)
         return True
 
     def _repack_plain(self, conn, entity: str) -> None:
@@ -138,17 +165,36 @@ class Codec:
         columns = schema.COLUMNS[entity]
         return {k: v for k, v in data.items() if k != "id" and k not in columns}
 
-    def _add(self, dict_id: int, entity: str, raw: bytes) -> None:
+    def _add(self, dict_id: int, entity: str, raw: bytes, fmt: int) -> None:
         zdict = zstd.ZstdCompressionDict(raw)
-        self._compress[dict_id] = zstd.ZstdCompressor(
-            level=LEVEL,
-            dict_data=zdict,
-            write_checksum=False,
-            write_content_size=True,
-            write_dict_id=False,
+        frame = zstd.FORMAT_ZSTD1 if fmt == FRAME else zstd.FORMAT_ZSTD1_MAGICLESS
+        params = zstd.ZstdCompressionParameters.from_level(
+            LEVEL, format=frame, write_checksum=0, write_content_size=1, write_dict_id=0
         )
-        self._decompress[dict_id] = zstd.ZstdDecompressor(dict_data=zdict)
+        self._compress[dict_id] = zstd.ZstdCompressor(dict_data=zdict, compression_params=params)
+        self._decompress[dict_id] = zstd.ZstdDecompressor(dict_data=zdict, format=frame)
         self._current[entity] = dict_id
+        if fmt == COMPACT and entity in ROWS:
+            self._rows[dict_id] = ROWS[entity]
+
+
+def _to_rows(data: dict[str, Any], field: str) -> dict[str, Any]:
+    """``data`` with its list of same-shaped objects ``field`` as ``[keys, values…]`` rows."""
+    items = data.get(field)
+    if type(items) is not list or not items or type(items[0]) is not dict:
+        return data
+    keys = list(items[0])
+    if not all(type(item) is dict and list(item) == keys for item in items):
+        return data  # objects of different shapes stay objects
+    return {**data, field: [keys, *(list(item.values()) for item in items)]}
+
+
+def _from_rows(data: dict[str, Any], field: str) -> dict[str, Any]:
+    rows = data.get(field)
+    if type(rows) is list and rows and type(rows[0]) is list:
+        keys = rows[0]
+        data[field] = [dict(zip(keys, values, strict=True)) for values in rows[1:]]
+    return data
 
 
 def codec_of(conn) -> Codec:

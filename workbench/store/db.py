@@ -128,8 +128,21 @@ def migrate(conn: Connection, path: Path | str = "cache") -> int:
                     conn.execute(statement)
             conn.execute(f"PRAGMA user_version = {number}")
     if 0 < version < latest:  # an upgrade may rewrite much of a big cache: give back its WAL
+        if any(version < number <= latest for number in schema.VACUUM_AFTER):
+            _vacuum(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     return latest
+
+
+def _vacuum(conn: Connection) -> None:
+    """Rewrite the cache compactly (and with incremental auto-vacuum from then on); its copy
+    is built in a temporary file, not in memory, whatever the cache's size."""
+    conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
+    conn.execute("PRAGMA temp_store = FILE")
+    try:
+        conn.execute("VACUUM")
+    finally:
+        conn.execute("PRAGMA temp_store = MEMORY")
 
 
 def _create_private(path: Path) -> None:

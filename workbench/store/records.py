@@ -95,6 +95,15 @@ def _build(cls: type, data: dict[str, Any]) -> Any:
     return cls(**kwargs)
 
 
+def _build_list(cls: type, values: list[Any]) -> list[Any]:
+    """A list of nested records (a schedule: ~36 installments a loan) rebuilt in one loop."""
+    _plan(cls)
+    flat = _FLAT.get(cls)
+    if flat is not None and all(type(v) is dict and v.keys() <= flat for v in values):
+        return [cls(**v) for v in values]
+    return [_build(cls, v) if isinstance(v, dict) else v for v in values]
+
+
 Converter = Callable[[Any], Any] | None
 
 
@@ -118,7 +127,7 @@ def _converter(hint: Any) -> Converter:
     if typing.get_origin(hint) is list:
         (item,) = typing.get_args(hint) or (Any,)
         if dataclasses.is_dataclass(item):
-            return lambda vs: [_build(item, v) if isinstance(v, dict) else v for v in vs]
+            return lambda vs: _build_list(item, vs)
         return None
     if typing.get_origin(hint) in (typing.Union, types.UnionType):
         for arg in typing.get_args(hint):

@@ -22,6 +22,8 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
 - ``outbox`` (v2) the agent's actions until the core confirms them (``store.outbox``);
   ``quarantine`` (v2) feed records that failed validation (``store.quarantine``);
   ``search_key_staged`` (v3) the search keys of a first sync until it is done (``store.keys``).
+- ``codec_dict.format`` (v5): how rows of a dictionary are framed (``store.codec``); v5
+  re-encodes an existing cache's rows (``store.repack``).
 - ``loan.first_unpaid_due`` (v4, :data:`DERIVED`), in the ``loan_by_borrower`` index: a
   lookup's worst DPD bucket of each hit is read from that index, never from a schedule.
 
@@ -192,10 +194,21 @@ def _v4(conn) -> None:
     conn.execute("CREATE INDEX loan_by_borrower ON loan (borrower_id, first_unpaid_due)")
 
 
+def _v5(conn) -> None:
+    """Every row re-encoded with COMPACT dictionaries (``store.repack``); VACUUM follows."""
+    from workbench.store.repack import migrate_v5
+
+    migrate_v5(conn)
+
+
 Migration = str | Callable[..., None]
 
-MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _v4]
+MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _v4, _v5]
 """Migration *n* (1-based) is ``MIGRATIONS[n - 1]``. Append only; never edit a shipped one."""
+
+VACUUM_AFTER = frozenset({5})
+"""Migrations that rewrite most of a cache: ``store.db.migrate`` VACUUMs an existing cache
+after them (outside their transaction), so the file shrinks to what it holds."""
 
 
 def statements(script: str) -> list[str]:
