@@ -22,8 +22,8 @@ from typing import TYPE_CHECKING, Any
 
 from textual.binding import Binding
 
-from workbench.domain import pii
 from workbench.domain.calls import AgentState, CallCommand, CallEvent, can_request
+from workbench.ui import call_link
 from workbench.ui import calls as rules
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
@@ -259,7 +259,7 @@ class CallDesk:
         if verb in ("hold", "end"):
             return s.talking
         if verb == "link":
-            return self._link_target() is not None
+            return call_link.target(self) is not None
         if verb == "wrapup":
             return s.wrap is not None
         if verb == "available":
@@ -339,7 +339,7 @@ class CallDesk:
             return wrap.borrower_id
         if len(wrap.call.borrower_ids) == 1:
             return wrap.call.borrower_ids[0]
-        shown = self._open_borrower_id()
+        shown = self.open_borrower_id()
         return shown if shown in wrap.call.borrower_ids else None
 
     def disposition_saved(self, call_id: str, *, then_available: bool) -> None:
@@ -365,7 +365,8 @@ class CallDesk:
 
     # -- linking an unknown number ----------------------------------------------------------
 
-    def _open_borrower_id(self) -> str | None:
+    def open_borrower_id(self) -> str | None:
+        """The borrower of the topmost unified view that is shown (None when none)."""
         from workbench.ui.screens.borrower import BorrowerScreen
 
         for screen in reversed(self.app.screen_stack):
@@ -373,51 +374,8 @@ class CallDesk:
                 return screen.borrower_id
         return None
 
-    def _link_target(self) -> tuple[str, str, str] | None:
-        """(borrower id, number, call id) when the open borrower is not on the call's number."""
-        s = self.state
-        call = s.call if s.talking else (s.wrap.call if s.wrap and not s.wrap.saved else None)
-        if call is None:
-            return None
-        from workbench.ui.screens.borrower import BorrowerScreen
-
-        screen = self.app.screen
-        if not isinstance(screen, BorrowerScreen) or screen.view is None:
-            return None
-        bid = screen.borrower_id
-        if bid in call.borrower_ids or bid in self.linked.get(call.call_id, set()):
-            return None
-        return bid, call.number, call.call_id
-
     def link(self) -> None:
         """Add the caller's number to the borrower on screen (an action to the core)."""
-        target = self._link_target()
+        target = call_link.target(self)
         if target is not None:
-            self.app.run_worker(self._link(*target), group="call-link", exclusive=True)
-
-    async def _link(self, borrower_id: str, number: str, call_id: str) -> None:
-        from workbench.ui.cache import writing
-
-        def write() -> None:
-            from workbench.store.call_actions import link_number
-
-            with writing(self.app.db_path) as conn:
-                link_number(conn, borrower_id, number, agent_id=self.app.agent_id, call_id=call_id)
-
-        try:
-            await asyncio.to_thread(write)
-        except Exception as exc:  # refused (validation) or the service is missing
-            from workbench.store.action_rules import ValidationError
-            from workbench.ui.screens.note import validation_text
-
-            text = validation_text(exc) if isinstance(exc, ValidationError) else str(exc)
-            detail = plain(text, 200)
-            self.app.notify(t("call.link_failed", detail=detail), severity="error", markup=False)
-            return
-        self.linked.setdefault(call_id, set()).add(borrower_id)
-        self.app.call_state = rules.with_borrower(self.state, borrower_id)
-        masked = pii.mask_phone(number)
-        self.app.notify(t("call.linked", number=masked), markup=False)
-        self.app.push_now()
-        self.app.cache_changed(feed=False)
-        self.app.refresh_bindings()
+            self.app.run_worker(call_link.write(self, *target), group="call-link", exclusive=True)
