@@ -53,6 +53,14 @@ def test_a_wrong_key_is_named_and_the_right_one_opens(tmp_path):
     assert '"cursor": "42"' in right.stdout
 
 
+def test_a_wrong_key_met_deep_inside_a_command_is_still_only_the_message(tmp_path):
+    path = encrypted_cache(tmp_path / "desk.db", "right")
+    args = ["sync", "--follow", "--core", "http://127.0.0.1:9", "--db", str(path)]
+    result = invoke(*args, env={"WORKBENCH_DB_KEY": "wrong"})
+    assert result.exit_code == 1 and WRONG_KEY in result.stderr
+    assert result.exc_info[0] is SystemExit  # a message, not an exception
+
+
 def test_the_desk_does_not_start_on_a_wrong_key(tmp_path):
     path = encrypted_cache(tmp_path / "desk.db", "right")
     result = invoke("--db", str(path), env={"WORKBENCH_DB_KEY": "wrong"})

@@ -5,13 +5,29 @@ Subcommand modules are imported lazily so ``workbench --help`` and the desk star
 
 from __future__ import annotations
 
+import sys
+
 import click
 
 from workbench.cli.lazy import LazyGroup
 
 
+class WorkbenchGroup(LazyGroup):
+    """The main group: a cache that cannot be opened (wrong key, …) is a message, whichever
+    subcommand met it, never a traceback."""
+
+    def invoke(self, ctx: click.Context):
+        try:
+            return super().invoke(ctx)
+        except Exception as exc:
+            db = sys.modules.get("workbench.store.db")  # loaded if it raised CacheError
+            if db is not None and isinstance(exc, db.CacheError):
+                raise click.ClickException(str(exc)) from exc
+            raise
+
+
 @click.group(
-    cls=LazyGroup,
+    cls=WorkbenchGroup,
     invoke_without_command=True,
     lazy_subcommands={
         "core": "workbench.cli.core_cmds:core",
