@@ -116,3 +116,24 @@ async def test_keystrokes_only_c_tab_pick_the_next_slot_ctrl_s(desk_cache):
         await wait_for(pilot, lambda: not isinstance(pilot.app.screen, CallbackScreen))
     [body] = sent(desk_cache, "callback")
     assert body["payload"]["due_at"] == "2026-11-27T03:00:00Z"  # 11:00 in Beijing
+
+
+async def test_a_draft_naming_a_slot_no_longer_offered_keeps_the_rest(desk_cache):
+    from workbench.ui.screens.forms.base import DRAFTS
+
+    stale = {
+        "number": "10000000000",
+        "slot": datetime.fromisoformat("2026-11-20T09:00:00+08:00"),
+        "custom": "15:00",
+        "reason": "no_such_reason",
+    }
+    DRAFTS[(str(desk_cache), LATE_VIP, "callback")] = stale
+    async with run_desk(desk_cache) as pilot:
+        form = await open_form(pilot, "c", CallbackScreen)
+        assert form.values() == {
+            "number": "15993401740",
+            "slot": form.slots[0],
+            "custom": "15:00",
+            "reason": "requested",
+        }
+        assert form.error == "已恢复上次未保存的内容"

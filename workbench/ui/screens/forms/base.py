@@ -14,6 +14,7 @@ drops its draft. Esc never undoes a saved action.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from contextlib import suppress
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -25,7 +26,8 @@ from textual.content import Content
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widget import Widget
-from textual.widgets import Input, Static, TextArea
+from textual.widgets import Input, Select, Static, TextArea
+from textual.widgets.select import InvalidSelectValueError
 from textual.worker import Worker, WorkerState
 
 from workbench.domain.money import format_fen
@@ -265,6 +267,16 @@ def refusal(field: str, key: str, **params: Any) -> ValidationError:
     """A desk-side refusal (``form.error.<key>`` in the catalog) of the same shape as the
     services' own."""
     return ValidationError(field, f"form.{key}", t(f"form.error.{key}", **params), **params)
+
+
+def pick(form: ActionForm, selector: str, value: Any) -> None:
+    """Choose ``value`` in the Select at ``selector`` when it is still one of its options
+    (a draft may name a loan settled or a slot passed since); otherwise leave it."""
+    found = form.query(selector)
+    if not found or not isinstance(found.first(), Select) or value is None:
+        return
+    with suppress(InvalidSelectValueError):
+        found.first(Select).value = value
 
 
 def focus_widgets(root: Widget) -> list[Widget]:

@@ -30,7 +30,7 @@ from workbench.domain.compliance import (
 from workbench.domain.models import CallbackReason
 from workbench.ui.format import label
 from workbench.ui.i18n import t
-from workbench.ui.screens.forms.base import ActionForm, refusal
+from workbench.ui.screens.forms.base import ActionForm, pick, refusal
 from workbench.ui.screens.forms.choices import first_callable, local_time_text, phone_options
 from workbench.ui.screens.forms.gate import blocked
 
@@ -106,12 +106,10 @@ class CallbackScreen(ActionForm):
         }
 
     def restore(self, values: dict[str, Any]) -> None:
-        if values.get("number") and self.query("Select#number"):
-            self.query_one("#number", Select).value = values["number"]
-        if values.get("slot") in self.slots:
-            self.query_one("#slot", Select).value = values["slot"]
+        pick(self, "#number", values.get("number"))
+        pick(self, "#slot", values.get("slot"))
         self.query_one("#custom-time", Input).value = values.get("custom", "")
-        self.query_one("#reason", Select).value = values.get("reason", "requested")
+        pick(self, "#reason", values.get("reason"))
 
     def check(self) -> tuple[str, datetime, str]:
         values = self.values()

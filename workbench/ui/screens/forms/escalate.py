@@ -23,7 +23,7 @@ from workbench.domain.money import format_fen
 from workbench.store.actions import PRIORITIES, SLA_ESTIMATE
 from workbench.ui.format import DISPLAY_TZ, label
 from workbench.ui.i18n import t
-from workbench.ui.screens.forms.base import ActionForm, refusal
+from workbench.ui.screens.forms.base import ActionForm, pick, refusal
 from workbench.ui.screens.forms.choices import find_loan, loan_options, worst_loan
 
 if TYPE_CHECKING:
@@ -138,8 +138,8 @@ class EscalateScreen(ActionForm):
         if values.get("department"):
             self.choose(values["department"])
         self.query_one("#reason", TextArea).load_text(values.get("reason", ""))
-        self.query_one("#priority", Select).value = values.get("priority", "normal")
-        self.query_one("#loan", Select).value = values.get("loan_id") or Select.BLANK
+        pick(self, "#priority", values.get("priority"))
+        pick(self, "#loan", values.get("loan_id") or Select.BLANK)
 
     def check(self) -> dict[str, Any]:
         values = self.values()

@@ -23,7 +23,7 @@ from workbench.domain.compliance import ContactPolicy, borrower_zone, check_cont
 from workbench.domain.money import format_fen
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
-from workbench.ui.screens.forms.base import ActionForm, refusal
+from workbench.ui.screens.forms.base import ActionForm, pick, refusal
 from workbench.ui.screens.forms.choices import (
     find_loan,
     first_callable,
@@ -140,12 +140,11 @@ class MessageScreen(ActionForm):
         }
 
     def restore(self, values: dict[str, Any]) -> None:
-        self.query_one("#channel", Select).value = values.get("channel", "sms")
-        if values.get("number") and self.query("Select#to-phone"):
-            self.query_one("#to-phone", Select).value = values["number"]
+        pick(self, "#channel", values.get("channel"))
+        pick(self, "#to-phone", values.get("number"))
         self.query_one("#to", Input).value = values.get("to", "")
-        self.query_one("#template", Select).value = values.get("template", "reminder")
-        self.query_one("#loan", Select).value = values.get("loan_id") or Select.BLANK
+        pick(self, "#template", values.get("template"))
+        pick(self, "#loan", values.get("loan_id") or Select.BLANK)
 
     def check(self) -> dict[str, Any]:
         values = self.values()

@@ -21,7 +21,7 @@ from workbench.domain.loans import PayoffQuote, payoff_quote
 from workbench.domain.money import format_fen
 from workbench.store.action_rules import ValidationError
 from workbench.ui.i18n import t
-from workbench.ui.screens.forms.base import ActionForm, explain, refusal
+from workbench.ui.screens.forms.base import ActionForm, explain, pick, refusal
 from workbench.ui.screens.forms.choices import find_loan, loan_options, worst_loan
 from workbench.ui.screens.forms.promise import parse_day
 
@@ -80,8 +80,7 @@ class PayoffScreen(ActionForm):
         }
 
     def restore(self, values: dict[str, Any]) -> None:
-        if values.get("loan_id") and self.query("Select#loan"):
-            self.query_one("#loan", Select).value = values["loan_id"]
+        pick(self, "#loan", values.get("loan_id"))
         self.query_one("#as-of", Input).value = values.get("as_of", self.today.isoformat())
 
     def check(self) -> tuple[Any, date]:

@@ -20,7 +20,7 @@ from textual.widgets import Input, Label, Select, Static
 from workbench.domain.money import format_fen
 from workbench.store import action_rules as rules
 from workbench.ui.i18n import t
-from workbench.ui.screens.forms.base import ActionForm, refusal
+from workbench.ui.screens.forms.base import ActionForm, pick, refusal
 from workbench.ui.screens.forms.choices import find_loan, loan_options, worst_loan
 
 if TYPE_CHECKING:
@@ -94,8 +94,7 @@ class PromiseScreen(ActionForm):
         }
 
     def restore(self, values: dict[str, Any]) -> None:
-        if values.get("loan_id") and self.query("Select#loan"):
-            self.query_one("#loan", Select).value = values["loan_id"]
+        pick(self, "#loan", values.get("loan_id"))
         self.query_one("#amount", Input).value = values.get("amount", "")
         self.query_one("#promised-date", Input).value = values.get("promised_date", "")
 

@@ -24,7 +24,7 @@ from workbench.domain.pii import mask_card, mask_id_no
 from workbench.ui.format import label, plain
 from workbench.ui.i18n import t
 from workbench.ui.roles import may_reveal
-from workbench.ui.screens.forms.base import ActionForm, refusal
+from workbench.ui.screens.forms.base import ActionForm, pick, refusal
 from workbench.ui.screens.forms.choices import phone_label
 
 if TYPE_CHECKING:
@@ -128,8 +128,7 @@ class RevealScreen(ActionForm):
         }
 
     def restore(self, values: dict[str, Any]) -> None:
-        if isinstance(values.get("target"), int) and values["target"] < len(self.targets):
-            self.query_one("#target", Select).value = values["target"]
+        pick(self, "#target", values.get("target"))
         self.query_one("#reason", Input).value = values.get("reason", "")
 
     def check(self) -> tuple[Target, str]:
