@@ -49,7 +49,7 @@ async def test_offered_call_pops_over_the_borrower_and_one_key_answers(desk_cach
     syncs: list[TelephonySync] = []
     async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
         app, sync = pilot.app, syncs[0]
-        assert "离线" in call_bar(pilot)
+        await wait_for(pilot, lambda: "离线" in call_bar(pilot), what="the call bar, offline")
         app.report_call_event(agent_event("available"))
         await wait_for(pilot, lambda: "可用" in call_bar(pilot), what="available")
 
@@ -58,9 +58,10 @@ async def test_offered_call_pops_over_the_borrower_and_one_key_answers(desk_cach
         await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
         behind = app.screen_stack[-2]
         assert isinstance(behind, BorrowerScreen) and behind.borrower_id == TWO_LOANS
+        await wait_for(pilot, lambda: "还款咨询" in screen_text(pilot), what="the queue name")
         text = screen_text(pilot)
         assert "138****5678" in text and "13812345678" not in text
-        assert "还款咨询" in text and "已等待 00:35" in text
+        assert "已等待 00:35" in text
 
         await pilot.press("enter")
         assert sync.commands == [CallCommand("answer", call_id="CALL-1")]
@@ -271,8 +272,12 @@ async def test_the_call_bar_and_the_pop_speak_english(desk_cache):
         await wait_for(pilot, lambda: "Available" in call_bar(pilot), what="available")
         app.report_call_event(call_event("offered", offered([TWO_LOANS])))
         await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
-        text = screen_text(pilot)
-        assert "Incoming call · Repayment enquiries" in text and "waited 00:35" in text
+        await wait_for(
+            pilot,
+            lambda: "Incoming call · Repayment enquiries" in screen_text(pilot),
+            what="the queue's English name (read from the cache)",
+        )
+        assert "waited 00:35" in screen_text(pilot)
 
 
 async def test_an_unknown_caller_never_linked_owes_no_disposition(desk_cache):

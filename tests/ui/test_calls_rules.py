@@ -108,7 +108,7 @@ def test_call_keys_have_ids_and_every_call_text_is_in_both_catalogs():
 
     from workbench.ui import i18n
     from workbench.ui.app import WorkbenchApp
-    from workbench.ui.call_desk import CALL_BINDINGS
+    from workbench.ui.call_keys import CALL_BINDINGS
     from workbench.ui.screens.call_pop import CallPopScreen
     from workbench.ui.screens.wrap_up import WrapUpScreen
 
@@ -122,7 +122,7 @@ def test_call_keys_have_ids_and_every_call_text_is_in_both_catalogs():
         "call_link.py",
         "screens/call_pop.py",
         "screens/wrap_up.py",
-        "widgets/call_bar.py",
+        "call_bar_text.py",
     ]
     used = {
         key

@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import ClassVar, Protocol
+from typing import TYPE_CHECKING, ClassVar, Protocol
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -19,19 +19,35 @@ from textual.widgets import Input
 from textual.worker import Worker, WorkerState
 
 from workbench import config
-from workbench.domain.calls import CallCommand, CallEvent
 from workbench.sync.status import SyncState, SyncStatus
+from workbench.ui import desk_settings
 from workbench.ui.bindings import localize_bindings
-from workbench.ui.call_desk import CALL_BINDINGS, CallDesk
-from workbench.ui.calls import DeskCalls
+from workbench.ui.call_keys import CALL_BINDINGS
 from workbench.ui.format import DISPLAY_TZ, plain
 from workbench.ui.i18n import set_language, t
 from workbench.ui.roles import resolve_role
+
+if TYPE_CHECKING:  # the call logic is imported after the first frame
+    from workbench.domain.calls import CallCommand, CallEvent
+    from workbench.ui.call_desk import CallDesk
+    from workbench.ui.calls import DeskCalls
 
 log = logging.getLogger("workbench.desk")
 log.addHandler(logging.NullHandler())  # nothing reaches the terminal unless a log is set up
 
 SYNC_POLL_S = 1.0
+
+
+def _action_commands() -> type:
+    from workbench.ui.palette import ActionCommands  # the palette loads when first opened
+
+    return ActionCommands
+
+
+def _borrower_commands() -> type:
+    from workbench.ui.palette import BorrowerCommands
+
+    return BorrowerCommands
 
 
 class SyncService(Protocol):
@@ -69,7 +85,7 @@ class WorkbenchApp(App[None]):
     sync_status: reactive[SyncStatus | None] = reactive(None, init=False)
     """The sync's latest status; ``None`` when the desk runs without a sync."""
 
-    call_state: reactive[DeskCalls] = reactive(DeskCalls, init=False)
+    call_state: reactive[DeskCalls] = reactive(lambda: _no_calls(), init=False)
     """This agent's telephony: state, call, after-call work (``ui.call_desk`` keeps it)."""
 
     class CallEventReceived(Message):
@@ -86,10 +102,16 @@ class WorkbenchApp(App[None]):
             super().__init__()
             self.status = status
 
-    CSS_PATH = Path(__file__).with_name("workbench.tcss")  # absolute: subclasses live elsewhere
-    ENABLE_COMMAND_PALETTE = False  # its built-in commands are not in our catalog
+    CSS_PATH: ClassVar[list[str | Path]] = [  # absolute: subclasses live elsewhere
+        Path(__file__).with_name("workbench.tcss"),
+        Path(__file__).with_name("high_contrast.tcss"),
+    ]
+    # The palette lists our own commands (ui.palette), in the desk's language.
+    COMMANDS: ClassVar[set] = {_action_commands, _borrower_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "key.quit", priority=True, id="app.quit"),
+        Binding("f1,question_mark", "help", "key.help", id="app.help"),
+        Binding("ctrl+p", "command_palette", "key.palette", priority=True, id="app.palette"),
         *CALL_BINDINGS,
     ]
 
@@ -103,23 +125,50 @@ class WorkbenchApp(App[None]):
         agent_id: str | None = None,
         started_at: float | None = None,
         role: str | None = None,
+        keymap: str | None = None,
+        theme: str | None = None,
     ) -> None:
-        self.language = set_language(lang)
+        settings = desk_settings.read_settings(lang, keymap, theme)
+        self.language = set_language(settings.lang)
         super().__init__()
         localize_bindings(self)
+        self.keymap_checked = False
+        self.keymap = desk_settings.apply_settings(self, settings)
+        self._settings_problems = settings.problems
         self.db_path = Path(db_path)
         self.clock = clock
         self.sync = sync
         self.agent_id = agent_id or config.default_agent_id()
         self.role = resolve_role(role)
-        self.calls = CallDesk(self)
+        self._calls: CallDesk | None = None
         self.started_at = started_at
         self.title = t("app.title")
         self.sub_title = t("app.as_of", date=self.as_of().isoformat())
 
+    # -- keys, help, palette, theme (issue 8) -------------------------------------------------
+
+    def watch_theme(self, theme: str) -> None:
+        desk_settings.watch_theme(self, theme)
+
+    def action_help(self) -> None:
+        """Show the keys of the current screen (F1 or ``?`` again closes it)."""
+        from workbench.ui.screens.help import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.screen))
+
+    def action_command_palette(self) -> None:
+        """Find an action of this screen or a borrower by name (Ctrl+P)."""
+        from workbench.ui.palette import DeskPalette
+
+        if not DeskPalette.is_open(self):
+            self.push_screen(DeskPalette())
+
     # -- background sync --------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        desk_settings.report_problems(self, self._settings_problems)
+        desk_settings.check_keymap_later(self, self.keymap)
         if self.sync is not None:
             self.run_worker(self.sync.start, thread=True, group="sync-control", exit_on_error=False)
             self.set_interval(SYNC_POLL_S, self._poll_sync)
@@ -154,6 +203,15 @@ class WorkbenchApp(App[None]):
 
     # -- telephony (issue 5) ------------------------------------------------------------------
 
+    @property
+    def calls(self) -> CallDesk:
+        """The desk's call handling (``ui.call_desk``), made on first use."""
+        if self._calls is None:
+            from workbench.ui.call_desk import CallDesk
+
+            self._calls = CallDesk(self)
+        return self._calls
+
     def report_call_event(self, event: CallEvent) -> None:
         """The sync's call-event callback: safe from any thread, never blocks it."""
         self.post_message(self.CallEventReceived(event))
@@ -176,8 +234,10 @@ class WorkbenchApp(App[None]):
             self.calls.command(verb)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "call":
-            return bool(parameters) and self.calls.can(str(parameters[0]))
+        if action == "call":  # no call keys until the call bar has started the call desk
+            return (
+                self._calls is not None and bool(parameters) and self._calls.can(str(parameters[0]))
+            )
         return True
 
     def _poll_sync(self) -> None:
@@ -225,7 +285,7 @@ class WorkbenchApp(App[None]):
         """Open the unified view of ``borrower_id`` on top of the desk."""
         from workbench.ui.screens.borrower import BorrowerScreen
 
-        self.push_screen(BorrowerScreen(borrower_id, self.as_of()))
+        self.push_screen(BorrowerScreen.for_borrower(self, borrower_id, self.as_of()))
 
     def back_to_search(self) -> None:
         """Close any borrower view and put the cursor in the search box, its text selected so
@@ -238,3 +298,9 @@ class WorkbenchApp(App[None]):
         if isinstance(desk, DeskScreen):
             desk.action_focus_search()
             desk.query_one("#search", Input).select_all()
+
+
+def _no_calls() -> DeskCalls:
+    from workbench.ui.calls import DeskCalls
+
+    return DeskCalls()

@@ -20,8 +20,6 @@ import asyncio
 import logging
 from typing import TYPE_CHECKING, Any
 
-from textual.binding import Binding
-
 from workbench.domain.calls import AgentState, CallCommand, CallEvent, can_request
 from workbench.ui import call_link
 from workbench.ui import calls as rules
@@ -34,17 +32,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("workbench.desk")
 
-CALL_BINDINGS = [
-    Binding("f2", "call('answer')", "key.call_answer", id="call.answer"),
-    Binding("f3", "call('hold')", "key.call_hold", id="call.hold"),
-    Binding("f4", "call('end')", "key.call_end", id="call.end"),
-    Binding("f5", "call('available')", "key.agent_available", id="agent.available"),
-    Binding("f6", "call('break')", "key.agent_break", id="agent.break"),
-    Binding("f7", "call('link')", "key.call_link", id="call.link"),
-    Binding("f8", "call('wrapup')", "key.call_wrapup", id="call.wrapup"),
-    Binding("f9", "call('reject')", "key.call_reject", id="call.reject"),
-]
-"""The call keys, bound on the app so they work on every screen (ids for keymaps)."""
 
 STATE_RETRIES = 12
 """Times a state change refused right after a disposition is asked again (the disposition

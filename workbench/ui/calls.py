@@ -13,10 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from workbench.domain.calls import AgentState, CallEvent, CallInfo, CallState
-from workbench.domain.models import Borrower
 from workbench.domain.pii import mask_id_no
+
+if TYPE_CHECKING:
+    from workbench.domain.models import Borrower
 
 TRUST_WINDOW = timedelta(hours=12)
 """A core timestamp older than this (or in the future) by the desk's clock is not used."""
