@@ -64,3 +64,38 @@ def now() -> datetime:
 def default_agent_id() -> str:
     """``WORKBENCH_AGENT`` if set, else the demo agent."""
     return os.environ.get(ENV_AGENT) or DEMO_AGENT
+
+
+# -- desk settings (config.toml) ----------------------------------------------------------------
+
+CONFIG_FILE = "config.toml"  # in config_dir(): keymap = "vim", lang = "en", theme = "…"
+SETTINGS = ("keymap", "lang", "theme")
+
+
+def settings_path() -> Path:
+    """The desk's settings file: ``config.toml`` in the config folder."""
+    return config_dir() / CONFIG_FILE
+
+
+def load_settings(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
+    """The settings of ``config.toml`` (missing file: none) and what is wrong in it.
+
+    Only ``keymap``, ``lang`` and ``theme`` (strings) are read; anything else is reported,
+    never fatal: the desk starts with its defaults for what it cannot use."""
+    import tomllib
+
+    path = path or settings_path()
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}, []
+    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+        return {}, [f"{path}: {exc}"]
+    values: dict[str, str] = {}
+    problems: list[str] = []
+    for key, value in data.items():
+        if key in SETTINGS and isinstance(value, str) and value.strip():
+            values[key] = value.strip()
+        else:
+            problems.append(f"{path}: {key} = {value!r}")
+    return values, problems

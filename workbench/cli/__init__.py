@@ -47,9 +47,26 @@ class WorkbenchGroup(LazyGroup):
     envvar="WORKBENCH_INSECURE_CACHE",
     help="Let a configured core fill an UNENCRYPTED cache (tests only; WORKBENCH_INSECURE_CACHE).",
 )
+@click.option(
+    "--keymap",
+    help="Desk keys: default, function-keys, vim or a keymap file (config.toml: keymap).",
+)
+@click.option(
+    "--lang", type=click.Choice(["zh", "en"]), help="Desk language (WORKBENCH_LANG; config.toml)."
+)
+@click.option(
+    "--theme",
+    help="Desk theme: dark, light, high-contrast or a Textual theme name (config.toml: theme).",
+)
 @click.pass_context
 def main(
-    ctx: click.Context, db_path: str | None, core_url: str | None, insecure_cache: bool
+    ctx: click.Context,
+    db_path: str | None,
+    core_url: str | None,
+    insecure_cache: bool,
+    keymap: str | None,
+    lang: str | None,
+    theme: str | None,
 ) -> None:
     """Agent workbench. With no subcommand, opens the agent desk."""
     from workbench.cli import cache_key
@@ -59,4 +76,4 @@ def main(
         from workbench.cli.desk import run_desk
 
         cache_key.unlock_before_desk(db_path)
-        run_desk(db_path=db_path, core_url=core_url)
+        run_desk(db_path=db_path, core_url=core_url, keymap=keymap, lang=lang, theme=theme)

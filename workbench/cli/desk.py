@@ -49,8 +49,16 @@ AGENT_ZONE = ZoneInfo("Asia/Shanghai")
 LOG_FILE = "desk.log"
 
 
-def run_desk(*, db_path: str | None, core_url: str | None) -> None:
-    """Open the desk on ``db_path`` / ``core_url``, or on the embedded demo when neither is set."""
+def run_desk(
+    *,
+    db_path: str | None,
+    core_url: str | None,
+    keymap: str | None = None,
+    lang: str | None = None,
+    theme: str | None = None,
+) -> None:
+    """Open the desk on ``db_path`` / ``core_url``, or on the embedded demo when neither is set;
+    ``keymap``/``lang``/``theme`` override ``config.toml`` (see ``ui.desk_settings``)."""
     started = time.perf_counter()
     core_url = core_url or config.default_core_url()
     make_sync: Callable[[StatusCallback], SyncRunner] | None = None
@@ -73,7 +81,7 @@ def run_desk(*, db_path: str | None, core_url: str | None) -> None:
     _log_to_file()
     from workbench.ui.app import WorkbenchApp
 
-    app = WorkbenchApp(path, started_at=started)
+    app = WorkbenchApp(path, started_at=started, keymap=keymap, lang=lang, theme=theme)
     if make_sync is not None:
         on_call = getattr(app, "report_call_event", None)  # the desk's call handling, if built
         build = partial(make_sync, app.report_sync_status, on_call_event=on_call)

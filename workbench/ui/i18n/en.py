@@ -257,20 +257,20 @@ MESSAGES: dict[str, str] = {
     "call.ringing": "Incoming",
     "call.waited": "waited {time}",
     "call.held": "on hold {time}",
-    "call.wrap_saved": "disposition recorded · F5 ready",
-    "call.wrap_needed": "disposition needed · F8",
+    "call.wrap_saved": "disposition recorded · {ready} ready",
+    "call.wrap_needed": "disposition needed · {wrapup}",
     "call.pop_title": "Incoming call · {queue}",
     "call.pop_title_talking": "On call · {queue}",
     "call.pop_number": "Caller {number}    waited {waited}",
     "call.pop_borrower": "Borrower: {name} ({id}) · their view is open behind",
     "call.pop_several": "{count} borrowers have this number; pick the caller:",
     "call.pop_unknown": (
-        "Unknown number: find the borrower in the search, verify, then F7 links the number"
+        "Unknown number: find the borrower in the search, verify, then {link} links the number"
     ),
-    "call.pop_hint": "Enter / F2 answer · F9 reject · Esc hide (the call bar stays)",
+    "call.pop_hint": "Enter / {answer} answer · {reject} reject · Esc hide (the call bar stays)",
     "call.pop_hint_pick": "↑↓ choose · Enter open the borrower · Esc hide",
     "call.unknown_hint": (
-        "Unknown number: find and verify the borrower, then press F7 in their view to link it"
+        "Unknown number: find and verify the borrower, then press {link} in their view to link it"
     ),
     "call.no_telephony": "Not connected to telephony: calls cannot be handled",
     "call.error": "Call control failed: {detail}",
@@ -284,15 +284,17 @@ MESSAGES: dict[str, str] = {
     "wrap.notes_placeholder": "Notes (optional)",
     "wrap.hint": (
         "↑↓ or digits choose a disposition · Enter save and ready · Ctrl+S save only"
-        " · Esc later (F8 reopens)"
+        " · Esc later ({wrapup} reopens)"
     ),
     "wrap.no_codes": "This queue has no disposition codes",
     "wrap.required": "Choose a disposition before leaving after-call work",
     "wrap.pick_code": "Choose a disposition",
-    "wrap.need_borrower": "Several borrowers have this number: open the caller's view, then F8",
+    "wrap.need_borrower": (
+        "Several borrowers have this number: open the caller's view, then {wrapup}"
+    ),
     "wrap.unknown_caller": (
         "Unknown number, no borrower linked: no disposition needed, Enter to be ready"
-        " (to link it, Esc, find the borrower and press F7)"
+        " (to link it, Esc, find the borrower and press {link})"
     ),
     "wrap.saving": "Saving…",
     "wrap.saved": "Disposition saved, waiting for the core to confirm",
@@ -460,9 +462,9 @@ MESSAGES: dict[str, str] = {
     "keymap.not_toml": "not valid TOML, the whole file is ignored: {detail}",
     "keymap.unknown_field": "unknown setting {name} (bindings go under [bindings])",
     "keymap.bad_value": "keys must be a string or a list of strings; the default keys are kept",
-    "keymap.unknown_key": "unknown key {key}; that action keeps its default keys",
+    "keymap.unknown_key": "unknown key {pressed}; that action keeps its default keys",
     "keymap.unknown_id": "unknown action {id}, ignored (the actions are listed in docs/keymaps.md)",
-    "keymap.clash": "{key} is bound to {ids} in {context}; those actions keep their default keys",
+    "keymap.clash": "{pressed} is bound to {ids} in {context}; they keep their default keys",
     "keymap.problems_title": "Keymap problems",
     "keymap.problems_more": "{n} more in desk.log",
     "settings.problem": "settings file problem, ignored: {detail}",

@@ -253,17 +253,17 @@ MESSAGES: dict[str, str] = {
     "call.ringing": "来电",
     "call.waited": "已等待 {time}",
     "call.held": "保持中 {time}",
-    "call.wrap_saved": "处理结果已记录 · F5 就绪",
-    "call.wrap_needed": "待填处理结果 · F8",
+    "call.wrap_saved": "处理结果已记录 · {ready} 就绪",
+    "call.wrap_needed": "待填处理结果 · {wrapup}",
     "call.pop_title": "来电 · {queue}",
     "call.pop_title_talking": "通话中 · {queue}",
     "call.pop_number": "来电号码 {number}    已等待 {waited}",
     "call.pop_borrower": "客户：{name}（{id}）· 客户视图已在后方打开",
     "call.pop_several": "此号码对应 {count} 位客户，请选择来电客户：",
-    "call.pop_unknown": "未知号码：请在搜索框查找客户，核实身份后按 F7 关联此号码",
-    "call.pop_hint": "回车 / F2 接听 · F9 拒接 · Esc 隐藏（来电栏保留）",
+    "call.pop_unknown": "未知号码：请在搜索框查找客户，核实身份后按 {link} 关联此号码",
+    "call.pop_hint": "回车 / {answer} 接听 · {reject} 拒接 · Esc 隐藏（来电栏保留）",
     "call.pop_hint_pick": "↑↓ 选择 · 回车 打开客户视图 · Esc 隐藏",
-    "call.unknown_hint": "未知号码：查找客户并核实身份后，在客户视图按 F7 关联此号码",
+    "call.unknown_hint": "未知号码：查找客户并核实身份后，在客户视图按 {link} 关联此号码",
     "call.no_telephony": "未连接话务系统，无法操作来电",
     "call.error": "话务操作失败：{detail}",
     "call.error_unknown": "未知错误",
@@ -275,14 +275,15 @@ MESSAGES: dict[str, str] = {
     "wrap.no_borrower": "未关联",
     "wrap.notes_placeholder": "备注（可选）",
     "wrap.hint": (
-        "↑↓ 或数字键 选择处理结果 · 回车 保存并就绪 · Ctrl+S 仅保存 · Esc 稍后（F8 再打开）"
+        "↑↓ 或数字键 选择处理结果 · 回车 保存并就绪 · Ctrl+S 仅保存 · Esc 稍后（{wrapup} 再打开）"
     ),
     "wrap.no_codes": "此队列没有处理结果代码",
     "wrap.required": "需先选择处理结果，才能结束话后处理",
     "wrap.pick_code": "请选择一个处理结果",
-    "wrap.need_borrower": "此号码对应多位客户：请先打开来电客户的视图，再按 F8 填写",
+    "wrap.need_borrower": "此号码对应多位客户：请先打开来电客户的视图，再按 {wrapup} 填写",
     "wrap.unknown_caller": (
-        "未知号码且未关联客户：无需填写处理结果，回车直接就绪（如需关联，Esc 后查找客户并按 F7）"
+        "未知号码且未关联客户：无需填写处理结果，回车直接就绪"
+        "（如需关联，Esc 后查找客户并按 {link}）"
     ),
     "wrap.saving": "正在保存…",
     "wrap.saved": "处理结果已保存，等待核心系统确认",
@@ -436,9 +437,9 @@ MESSAGES: dict[str, str] = {
     "keymap.not_toml": "不是有效的 TOML，整个文件未使用：{detail}",
     "keymap.unknown_field": "未知设置 {name}（键位写在 [bindings] 下）",
     "keymap.bad_value": "按键须为字符串或字符串列表，该操作使用默认键",
-    "keymap.unknown_key": "未知按键 {key}，该操作使用默认键",
+    "keymap.unknown_key": "未知按键 {pressed}，该操作使用默认键",
     "keymap.unknown_id": "未知操作 {id}，已忽略（操作列表见 docs/keymaps.md）",
-    "keymap.clash": "按键 {key} 在 {context} 中同时绑定了 {ids}，这些操作使用默认键",
+    "keymap.clash": "按键 {pressed} 在 {context} 中同时绑定了 {ids}，这些操作使用默认键",
     "keymap.problems_title": "键位设置有问题",
     "keymap.problems_more": "另有 {n} 处，见 desk.log",
     "settings.problem": "设置文件有误，已忽略：{detail}",
