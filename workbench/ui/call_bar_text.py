@@ -12,6 +12,7 @@ from textual.content import Content
 from workbench.domain import pii
 from workbench.domain.calls import AgentState
 from workbench.ui import calls as rules
+from workbench.ui.call_keys import key_names
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 
@@ -66,10 +67,10 @@ def bar_content(app, calls: rules.DeskCalls, now: datetime) -> Content:
         parts.append((f"  ·  {pii.mask_phone(wrap.call.number)}", ""))
         parts.append((f"  ·  {desk.queue_name(wrap.call.queue_id)}", ""))
         if wrap.saved:
-            parts.append((f"  ·  {t('call.wrap_saved')}", "$success"))
+            parts.append((f"  ·  {t('call.wrap_saved', **key_names(app))}", "$success"))
         elif desk.disposition_owed():
             parts.append(("  ", ""))
-            parts.append((f" {t('call.wrap_needed')} ", "bold $text on $warning"))
+            parts.append((f" {t('call.wrap_needed', **key_names(app))} ", "bold $text on $warning"))
     return Content.assemble(*parts)
 
 

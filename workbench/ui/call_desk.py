@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 from workbench.domain.calls import AgentState, CallCommand, CallEvent, can_request
 from workbench.ui import call_link
 from workbench.ui import calls as rules
+from workbench.ui.call_keys import key_names
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 
@@ -219,7 +220,7 @@ class CallDesk:
             return
         pop.close()
         if answered and not self.state.borrower_id:
-            self.app.notify(t("call.unknown_hint"), markup=False)
+            self.app.notify(t("call.unknown_hint", **key_names(self.app)), markup=False)
 
     def picked(self, borrower_id: str) -> None:
         """The agent chose ``borrower_id`` from the pick list: open it behind the call."""

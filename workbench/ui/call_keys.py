@@ -18,3 +18,25 @@ CALL_BINDINGS = [
     Binding("f8", "call('wrapup')", "key.call_wrapup", id="call.wrapup"),
     Binding("f9", "call('reject')", "key.call_reject", id="call.reject"),
 ]
+
+KEY_NAMES = {
+    "answer": "call.answer",
+    "hold": "call.hold",
+    "end": "call.end",
+    "ready": "agent.available",
+    "pause": "agent.break",
+    "link": "call.link",
+    "wrapup": "call.wrapup",
+    "reject": "call.reject",
+}
+"""Parameter name in the catalog's texts → binding id (texts name the keys as bound now)."""
+
+
+def key_names(app) -> dict[str, str]:
+    """``{"answer": "F2", "link": "F7", …}`` as the app's keymap binds them now."""
+    shown: dict[str, str] = {}
+    for bindings in app._bindings.key_to_bindings.values():
+        for binding in bindings:
+            if binding.id is not None and binding.id not in shown:
+                shown[binding.id] = app.get_key_display(binding).upper()
+    return {name: shown.get(binding_id, "?") for name, binding_id in KEY_NAMES.items()}

@@ -23,6 +23,7 @@ from textual.widgets.option_list import Option
 from workbench.domain import pii
 from workbench.ui import calls as rules
 from workbench.ui.bindings import localize_bindings
+from workbench.ui.call_keys import key_names
 from workbench.ui.format import label, plain
 from workbench.ui.i18n import t
 
@@ -150,7 +151,7 @@ class CallPopScreen(ModalScreen[None]):
         who.set_class(not call.borrower_ids and not s.borrower_id, "-unknown")
         who.update(Content(self._who_text()))
         hint_key = "call.pop_hint" if ringing else "call.pop_hint_pick"
-        self.query_one("#call-pop-hint", Static).update(Content(t(hint_key)))
+        self.query_one("#call-pop-hint", Static).update(Content(t(hint_key, **key_names(self.app))))
         self.refresh_bindings()
 
     def _who_text(self) -> str:
@@ -164,7 +165,7 @@ class CallPopScreen(ModalScreen[None]):
             return t("call.pop_borrower", name=name, id=plain(s.borrower_id, 20))
         if call.borrower_ids:
             return t("call.pop_several", count=len(call.borrower_ids))
-        return t("call.pop_unknown")
+        return t("call.pop_unknown", **key_names(self.app))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "answer":

@@ -28,6 +28,7 @@ from workbench.domain import pii
 from workbench.ui import calls as rules
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.cache import writing
+from workbench.ui.call_keys import key_names
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.screens.call_pop import see_through
@@ -125,7 +126,7 @@ class WrapUpScreen(ModalScreen[None]):
             notes = t("wrap.notes_placeholder")
             yield Input(placeholder=notes, max_length=NOTES_MAX, id="wrap-notes")
             yield Static(id="wrap-error")
-            yield Static(Content(t("wrap.hint")), id="wrap-hint")
+            yield Static(Content(t("wrap.hint", **key_names(self.app))), id="wrap-hint")
 
     def on_mount(self) -> None:
         see_through(self, 0.6)
@@ -135,7 +136,7 @@ class WrapUpScreen(ModalScreen[None]):
         codes = self.query_one(OptionList)
         codes.highlighted = None
         if self.desk.wrap_borrower() is None and not self.desk.disposition_owed():
-            self._say(t("wrap.unknown_caller"), "-warning")
+            self._say(t("wrap.unknown_caller", **key_names(self.app)), "-warning")
         elif not codes.option_count:
             self._say(t("wrap.no_codes"), "-warning")
         self.warn(self._warn)
@@ -203,7 +204,7 @@ class WrapUpScreen(ModalScreen[None]):
                 self._say(t("wrap.pick_code"), "-error")
                 self.set_focus(codes)
             else:
-                self._say(t("wrap.need_borrower"), "-error")
+                self._say(t("wrap.need_borrower", **key_names(self.app)), "-error")
             return
         code = self.codes[codes.highlighted]
         notes = self.query_one(Input).value.strip()
