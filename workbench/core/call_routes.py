@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
@@ -38,6 +39,7 @@ from workbench.core.storage import CoreStore
 from workbench.domain.calls import CALL_VERBS, agent_to_json, call_to_json
 
 MAX_WAIT_S = 25.0
+log = logging.getLogger(__name__)
 INDEX_EVERY_S = 1.0
 Clock = Callable[[], datetime]
 
@@ -110,7 +112,10 @@ class CallCenter:
         indexed = 0.0
         loop = asyncio.get_running_loop()
         while True:
-            acd.advance(self.clock())
+            try:
+                acd.advance(self.clock())
+            except Exception:  # a fault in one step must not stop the call centre for good
+                log.exception("the simulated ACD failed to advance")
             if loop.time() - indexed >= INDEX_EVERY_S:
                 indexed = loop.time()
                 with contextlib.suppress(Exception):  # a busy store: the next round retries
