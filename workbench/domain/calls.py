@@ -15,6 +15,8 @@ from dataclasses import dataclass, fields
 from enum import StrEnum
 from typing import Any
 
+from workbench.domain.models import Callback
+
 
 class AgentState(StrEnum):
     OFFLINE = "offline"
@@ -77,6 +79,7 @@ class CallInfo:
     ended_at: str | None = None
     agent_id: str | None = None
     hold_s: int = 0  # total seconds held so far
+    callback_id: str | None = None  # an outbound call placed for this callback
 
 
 @dataclass(slots=True, frozen=True)
@@ -102,6 +105,9 @@ class CallEvent:
     agent: AgentStatus | None = None
     message: str = ""
     calls: tuple[CallInfo, ...] = ()
+    callback: Callback | None = None  # callback.claimed / released / updated
+    code: str = ""  # error: the core's error code or the blocking compliance rule id
+    until: str | None = None  # error of a compliance rule: allowed again from (UTC ISO Z)
 
 
 @dataclass(slots=True, frozen=True)
@@ -111,10 +117,17 @@ class CallCommand:
     verb: str
     call_id: str | None = None
     state: str | None = None  # for verb "state": the AgentState to switch to
+    callback_id: str | None = None  # for claim, release and dial
 
 
 CALL_VERBS = frozenset({"answer", "hold", "resume", "end", "reject"})
 """Command verbs that act on one call (``POST /v1/calls/{id}/{verb}``)."""
+
+CALLBACK_VERBS = frozenset({"claim", "claim_next", "release", "dial"})
+"""Command verbs on callbacks (``POST /v1/callbacks/{id}/{verb}``, ``/v1/callbacks/next/claim``)."""
+
+CALLBACK_EVENT_TYPES = ("callback.claimed", "callback.released", "callback.updated")
+"""Event types whose data is a ``Callback`` record."""
 
 
 def _pick(cls: type, data: dict[str, Any]) -> dict[str, Any]:
@@ -152,6 +165,8 @@ def call_to_json(call: CallInfo) -> dict[str, Any]:
     """The JSON object of a call (the inverse of ``call_from_json``)."""
     out = {name: getattr(call, name) for name in _CALL_FIELDS}
     out["borrower_ids"] = list(call.borrower_ids)
+    if out["callback_id"] is None:
+        del out["callback_id"]  # inbound calls keep the JSON they always had
     return out
 
 

@@ -228,6 +228,22 @@ class Escalation:
 
 
 @dataclass(slots=True)
+class CallbackStep:
+    """One line of a callback's history (oldest first): a trigger, a claim or an attempt."""
+
+    at: str
+    kind: str  # created | merged | claimed | released | expired | attempt
+    agent_id: str | None = None
+    reason: str | None = None  # created / merged: the trigger's reason
+    source: str | None = None  # call:K… | promise:P… | escalation:E… | action:C-…
+    outcome: str | None = None  # attempt: reached | no_answer | wrong_number | promised | …
+    call_id: str | None = None
+    satisfaction: int | None = None  # 回访 score 1..5
+    comment: str = ""
+    due_at: str | None = None  # the due time after a merge or a call_back_later
+
+
+@dataclass(slots=True)
 class Callback:
     ENTITY = "callback"
     id: str
@@ -240,6 +256,15 @@ class Callback:
     status: str  # open | claimed | done | cancelled
     created_at: str
     queue_id: str | None = None
+    claimed_by: str | None = None  # the agent working it while status is claimed
+    claim_expires_at: str | None = None
+    history: list[CallbackStep] = field(default_factory=list)
+    first_attempt_at: str | None = None
+    last_outcome: str | None = None
+    satisfaction: int | None = None  # latest 回访 score 1..5
+    comment: str = ""  # latest 回访 comment
+    source: str | None = None  # what created it (as CallbackStep.source)
+    wait_s: int = 0  # abandoned: seconds the caller waited before hanging up
 
 
 @dataclass(slots=True)
