@@ -296,3 +296,44 @@ async def test_an_unknown_caller_never_linked_owes_no_disposition(desk_cache):
         await wait_for(pilot, lambda: not isinstance(app.screen, WrapUpScreen), what="closed")
         assert sync.commands == [CallCommand("state", state="available")]
         assert not [b for b in outbox_bodies(desk_cache) if b["type"] == "disposition"]
+
+
+async def test_call_keys_work_above_the_pop_and_the_forms(desk_cache):
+    from workbench.ui.screens.note import NoteScreen
+
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app, sync = pilot.app, syncs[0]
+        first = offered([TWO_LOANS])
+        app.report_call_event(agent_event("available"))
+        app.report_call_event(call_event("offered", first))
+        await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
+        await pilot.press("f9")
+        assert sync.commands == [CallCommand("reject", call_id="CALL-1")]
+
+        second = offered([TWO_LOANS], call_id="CALL-2")
+        app.report_call_event(call_event("offered", second))
+        await wait_for(
+            pilot,
+            lambda: isinstance(app.screen, CallPopScreen) and app.screen.call_id == "CALL-2",
+            what="the second call's pop",
+        )
+        await pilot.press("f2")
+        assert sync.commands[-1] == CallCommand("answer", call_id="CALL-2")
+        app.report_call_event(call_event("answered", answered(second)))
+        await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="the view")
+        await wait_for_view(pilot)
+
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, NoteScreen), what="note form")
+        note = app.screen
+        await pilot.press(*"call back Friday")
+        await pilot.press("f4")  # the caller hangs up while the agent types
+        assert sync.commands[-1] == CallCommand("end", call_id="CALL-2")
+        app.report_call_event(call_event("ended", ended(answered(second), NOW)))
+        app.report_call_event(agent_event("after_call"))
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="wrap-up")
+        await pilot.press("3", "enter")
+        await wait_for(pilot, lambda: app.screen is note, what="back to the note")
+        assert note.text == "call back Friday"  # nothing typed was lost
+        assert sync.commands[-1] == CallCommand("state", state="available")

@@ -112,6 +112,8 @@ class CallDesk:
             self._ringing_stopped(answered=new.talking)
         if new.wrap is not None and (old.wrap is None or old.wrap.call is not new.wrap.call):
             self.open_wrap_up()
+        elif new.wrap is None and old.wrap is not None:
+            self._close_wrap_up()
         self.app.refresh_bindings()
 
     def _error(self, message: str) -> None:
@@ -294,6 +296,14 @@ class CallDesk:
             self.app.screen.warn(warn)
         elif self.state.wrap is not None:
             self.app.run_worker(self._open_wrap_up(warn), group="wrap-open", exclusive=True)
+
+    def _close_wrap_up(self) -> None:
+        """After-call work ended (at the core): its form, if on top, goes too."""
+        from workbench.ui.screens.wrap_up import WrapUpScreen
+
+        screen = self.app.screen
+        if isinstance(screen, WrapUpScreen) and not screen.saving:
+            screen.dismiss(None)
 
     async def _open_wrap_up(self, warn: bool) -> None:
         from workbench.ui.screens.wrap_up import WrapUpScreen
