@@ -337,3 +337,38 @@ async def test_call_keys_work_above_the_pop_and_the_forms(desk_cache):
         await wait_for(pilot, lambda: app.screen is note, what="back to the note")
         assert note.text == "call back Friday"  # nothing typed was lost
         assert sync.commands[-1] == CallCommand("state", state="available")
+
+
+async def test_a_queue_that_needs_no_disposition_lets_the_agent_go_at_once(desk_cache):
+    from dataclasses import asdict
+
+    from workbench.store.apply import put_records
+    from workbench.store.db import connect, write_transaction
+    from workbench.store.queries import queues
+
+    conn = connect(desk_cache)
+    try:
+        queue = next(q for q in queues(conn) if q.id == "complaints")
+        with write_transaction(conn):
+            put_records(
+                conn, "queue", {"complaints": asdict(queue) | {"disposition_required": False}}
+            )
+    finally:
+        conn.close()
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app, sync = pilot.app, syncs[0]
+        call = answered(offered([TWO_LOANS], queue_id="complaints"))
+        app.report_call_event(agent_event("on_call", call_id="CALL-1"))
+        app.report_call_event(call_event("answered", call))
+        app.open_borrower(TWO_LOANS)
+        await wait_for_view(pilot)
+        app.report_call_event(call_event("ended", ended(call, NOW)))
+        app.report_call_event(agent_event("after_call"))
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="wrap-up")
+        await pilot.press("escape")
+        await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="form left")
+        assert "待填处理结果" not in call_bar(pilot)
+        await pilot.press("f5")
+        assert sync.commands == [CallCommand("state", state="available")]
+        assert not isinstance(app.screen, WrapUpScreen)
