@@ -110,8 +110,10 @@ class WorkbenchApp(App[None]):
     COMMANDS: ClassVar[set] = {_action_commands, _borrower_commands}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("ctrl+q", "quit", "key.quit", priority=True, id="app.quit"),
-        Binding("f1,question_mark", "help", "key.help", id="app.help"),
-        Binding("ctrl+p", "command_palette", "key.palette", priority=True, id="app.palette"),
+        Binding("f1,question_mark", "help", "key.help", show=False, id="app.help"),
+        Binding(  # the footer shows it on the right, where Textual puts the palette's key
+            "ctrl+p", "command_palette", "key.palette", show=False, priority=True, id="app.palette"
+        ),
         *CALL_BINDINGS,
     ]
 
