@@ -132,3 +132,13 @@ def test_call_keys_have_ids_and_every_call_text_is_in_both_catalogs():
     assert used and not (used - set(zh)) and not (used - set(en))
     for state in ("offline", "available", "on_call", "after_call", "break"):
         assert f"agent_state.{state}" in zh
+
+
+def test_a_snapshot_in_after_call_work_brings_back_the_wrap_up_when_the_core_lists_the_call():
+    call = ended(answered(offered(["B1"])), NOW)
+    agent = agent_event("after_call", call_id="CALL-1").agent
+    state = fold(CallEvent(type="snapshot", agent=agent, calls=(call,)))
+    assert state.in_wrap_up and state.wrap is not None and state.wrap.borrower_id == "B1"
+    assert state.call is None
+    without = fold(CallEvent(type="snapshot", agent=agent, calls=()))
+    assert without.in_wrap_up and without.wrap is None

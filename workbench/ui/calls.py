@@ -181,8 +181,21 @@ def _snapshot(calls: DeskCalls, event: CallEvent, agent_id: str, now: datetime) 
     if not live:
         if calls.call is not None:
             calls = replace(calls, call=None, call_since=None, held_since=None, borrower_id=None)
-        return calls
+        return _wrap_from_snapshot(calls, event, now)
     return _call_event(calls, "call.snapshot", live[0], agent_id, now)
+
+
+def _wrap_from_snapshot(calls: DeskCalls, event: CallEvent, now: datetime) -> DeskCalls:
+    """A desk (re)started during after-call work: the ended call, if the core lists it."""
+    agent = event.agent
+    if calls.wrap is not None or not calls.in_wrap_up or agent is None or not agent.call_id:
+        return calls
+    ended = next((c for c in event.calls if c.call_id == agent.call_id), None)
+    if ended is None:
+        return calls
+    borrower = ended.borrower_ids[0] if len(ended.borrower_ids) == 1 else None
+    since = calls.agent_since or now
+    return replace(calls, wrap=WrapUp(call=ended, borrower_id=borrower, since=since))
 
 
 def with_borrower(calls: DeskCalls, borrower_id: str) -> DeskCalls:
