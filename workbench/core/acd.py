@@ -19,7 +19,8 @@ caller is a known borrower (an unknown caller nobody linked has no record to wri
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections import deque
+from datetime import datetime, timedelta
 
 from workbench.core.acd_engine import AcdEngine
 from workbench.core.acd_model import AcdConfig, AgentSlot, Call, CallError
@@ -62,11 +63,15 @@ class Acd(AcdEngine):
             call = self.calls.get(call_id)
             if call is None:
                 raise CallError(404, "unknown_call", f"没有这个呼叫 / no call {call_id}")
+            if call.direction == "out":
+                allowed = {"end": (CallState.OFFERED, CallState.ACTIVE, CallState.HELD)} | {
+                    v: allowed[v] for v in ("hold", "resume")
+                }
             if call.agent_id != agent_id:
                 raise CallError(
                     403, "not_your_call", f"呼叫 {call_id} 不是你的 / call {call_id} is not yours"
                 )
-            if call.state not in allowed[verb]:
+            if call.state not in allowed.get(verb, ()):
                 raise CallError(
                     409,
                     "wrong_state",
@@ -95,6 +100,93 @@ class Acd(AcdEngine):
 
     def _do_end(self, call: Call, agent: AgentSlot, at: datetime) -> None:
         self._end(call, agent, at)
+        if call.direction == "out":
+            self.outbound_done.append(call)
+
+    # -- outbound calls (callbacks) -----------------------------------------------------------
+
+    @property
+    def outbound_done(self) -> deque[Call]:
+        """Outbound calls that ended (drained by the callback desk)."""
+        done = getattr(self, "_outbound_done", None)
+        if done is None:
+            done = self._outbound_done = deque()
+        return done
+
+    def dial(
+        self,
+        agent_id: str,
+        number: str,
+        borrower_ids: list[str],
+        queue_id: str,
+        now: datetime,
+        *,
+        callback_id: str | None = None,
+    ) -> CallInfo:
+        """Place an outbound call from an available agent; it rings at the borrower.
+
+        Events as for inbound calls: ``call.offered`` (``direction`` "out", ringing), then
+        ``call.answered`` when the borrower picks up (``answer_share`` of calls, after
+        ``pickup_s``), or ``call.ended`` unanswered after ``no_answer_s``. The agent is
+        ``on_call`` from the dial and may ``end`` the call at any time (also while ringing).
+        """
+        with self._lock:
+            self._advance(now)
+            agent = self._person(agent_id)
+            if agent.state != AgentState.AVAILABLE or agent.call_id is not None:
+                raise CallError(
+                    409,
+                    "busy",
+                    f"坐席状态为 {agent.state}，不能外呼 / cannot dial while {agent.state}",
+                )
+            self._serial += 1
+            at = self.now
+            call = Call(
+                call_id=f"K{self._run}-{self._serial:06d}",
+                queue_id=queue_id,
+                number=number,
+                borrower_ids=sorted(borrower_ids),
+                arrived_at=at,
+                patience_until=at,
+                direction="out",
+                state=CallState.OFFERED,
+                offered_at=at,
+                agent_id=agent_id,
+                offers=1,
+                callback_id=callback_id,
+            )
+            self.calls[call.call_id] = call
+            self._emit_call("call.offered", call)
+            self._set(agent, AgentState.ON_CALL, at, call_id=call.call_id)
+            rng = self._outbound_rng()
+            if rng.random() < self.config.answer_share:
+                pickup = timedelta(seconds=rng.uniform(*self.config.pickup_s))
+                self._schedule(at + pickup, "out_pickup", call.call_id)
+            else:
+                self._schedule(
+                    at + timedelta(seconds=self.config.no_answer_s), "out_none", call.call_id
+                )
+            return call.info(at)
+
+    def _outbound_rng(self):
+        rng = getattr(self, "_out_rng", None)
+        if rng is None:
+            from random import Random
+
+            rng = self._out_rng = Random(self.config.seed * 7919 + 1)
+        return rng
+
+    def _fire_more(self, kind: str, key: str, token: int, due: datetime) -> None:
+        call = self.calls.get(key)
+        if call is None or call.direction != "out" or call.state != CallState.OFFERED:
+            return
+        agent = self.agents.get(call.agent_id or "")
+        if kind == "out_pickup":
+            call.state, call.answered_at = CallState.ACTIVE, due
+            self._emit_call("call.answered", call)
+        elif kind == "out_none" and agent is not None:
+            self._end(call, agent, due)
+            self.outbound_done.append(call)
 
     def acw_pending(self, agent_id: str) -> str | None:
         """The call whose disposition the agent owes before leaving after-call work, if any."""

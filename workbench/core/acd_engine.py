@@ -60,6 +60,8 @@ class AcdEngine:
         self._run = start.strftime("%y%m%d%H%M%S")
         self._next_arrival = self._after_gap(start)
         self._add_agents(list(agents), start)
+        self.abandoned_known: deque[Call] = deque()  # drained by the callback desk
+        self.finished_log: list[Call] | None = [] if config.keep_log else None
 
     # -- set-up -------------------------------------------------------------------------------
 
@@ -128,6 +130,11 @@ class AcdEngine:
             agent = self.agents.get(key)
             if agent is not None and agent.scripted and agent.epoch == token:
                 self._colleague_step(agent, due)
+        else:
+            self._fire_more(kind, key, token, due)
+
+    def _fire_more(self, kind: str, key: str, token: int, due: datetime) -> None:
+        """Timers of subclasses (outbound calls)."""
 
     def _schedule(self, at: datetime, kind: str, key: str, token: int = 0) -> None:
         self._serial += 1
@@ -215,6 +222,8 @@ class AcdEngine:
         agent = self.agents.get(call.agent_id) if call.agent_id else None
         self._finish(call, CallState.ABANDONED, at)
         self._emit_call("call.abandoned", call)
+        if call.borrower_ids:
+            self.abandoned_known.append(call)
         if agent is not None:
             agent.call_id = None
             agent.epoch += 1
@@ -227,6 +236,8 @@ class AcdEngine:
         call.state, call.ended_at = state, at
         self._waiting.pop(call.call_id, None)
         self._finished.append(call.call_id)
+        if self.finished_log is not None:
+            self.finished_log.append(call)
         while len(self._finished) > KEEP_FINISHED:
             self.calls.pop(self._finished.popleft(), None)
 

@@ -41,6 +41,10 @@ class AcdConfig:
     queue_weights: dict[str, float] = field(default_factory=lambda: dict(DEFAULT_QUEUE_WEIGHTS))
     seed: int = 0
     tick_s: float = 0.5
+    keep_log: bool = False  # keep every finished call in ``finished_log`` (simulated days)
+    answer_share: float = 0.6  # borrowers who pick up an outbound call …
+    pickup_s: tuple[float, float] = (4.0, 20.0)  # … after ringing this long
+    no_answer_s: float = 30.0  # an outbound call nobody picks up ends after this
 
 
 class CallError(Exception):
@@ -80,6 +84,7 @@ class Call:
     hold_started: datetime | None = None
     offers: int = 0  # offers made so far: a timer of an older offer is stale
     passed_by: set[str] = field(default_factory=set)  # agents who refused or missed it
+    callback_id: str | None = None  # an outbound call placed for this callback
 
     def held_seconds(self, now: datetime) -> int:
         """Seconds on hold so far (the running hold included)."""
@@ -101,6 +106,7 @@ class Call:
             ended_at=iso(self.ended_at) if self.ended_at else None,
             agent_id=self.agent_id,
             hold_s=self.held_seconds(now or self.ended_at or self.arrived_at),
+            callback_id=self.callback_id,
         )
 
 

@@ -27,6 +27,7 @@ ACTION_TYPES = (
     "message",
     "reveal_audit",
     "link_number",
+    "callback_outcome",
 )
 PRIORITIES = ("low", "normal", "high", "urgent")
 REVEAL_FIELDS = ("id_no", "phone", "debit_card")
@@ -126,6 +127,17 @@ PAYLOADS: dict[str, dict[str, Field]] = {
     "link_number": {
         "number": Field("digits", doc="the caller's number, added to the borrower's phones (PII)"),
         "call_id": _id(required=False, doc="the ACD call the borrower proved to be on"),
+    },
+    "callback_outcome": {
+        "callback_id": _id("the callback attempted"),
+        "outcome": _enum(
+            ("reached", "no_answer", "wrong_number", "promised", "call_back_later"),
+        ),
+        "call_id": _id(required=False, doc="the outbound ACD call (closes its after-call work)"),
+        "due_at": Field("time", False, doc="call_back_later: the new time, inside the window"),
+        "satisfaction": Field("int", False, 1, 5, doc="回访 score 1 (worst) .. 5 (best)"),
+        "comment": _text(0, 500, required=False, multiline=True, doc="回访 comment"),
+        "notes": _text(0, 4000, required=False, multiline=True),
     },
 }
 

@@ -36,6 +36,7 @@ from workbench.core.acd_model import AcdConfig
 from workbench.core.action_route import actions_endpoint
 from workbench.core.auth import BearerAuth, Identity
 from workbench.core.call_routes import CallCenter
+from workbench.core.callback_book import CallbackConfig
 from workbench.core.cursors import Cursor
 from workbench.core.demo import DEFAULT_AS_OF, DEFAULT_BORROWERS, DEFAULT_SEED
 from workbench.core.events import (
@@ -167,6 +168,7 @@ def build_app(
     poll_s: float = POLL_S,
     acd: AcdConfig | None = None,
     acd_clock: Clock | None = None,
+    callbacks: CallbackConfig | None = None,
 ) -> Starlette:
     """The protocol v1 app over an already open store.
 
@@ -174,7 +176,8 @@ def build_app(
     the demo agent A001. ``clock`` is the core's "now" (escalation snapshots, key ages);
     ``heartbeat_s``, ``ring_size`` and ``poll_s`` tune ``/v1/events`` (tests shorten them).
     ``acd`` sets up the simulated call centre (``call_routes``; ``acd_clock`` is its clock,
-    the wall clock by default); ``app.state.calls`` is its ``CallCenter``.
+    the wall clock by default; ``callbacks`` its callback rules); ``app.state.calls`` is its
+    ``CallCenter`` (``.callbacks`` its ``CallbackDesk``).
     ``app.state.events`` is the ``EventHub``: ``close()`` it to end every open stream.
     """
     app_version = _version()
@@ -182,7 +185,7 @@ def build_app(
     store_id = store.store_id()
     hub = EventHub(store.head, ring_size=ring_size, heartbeat_s=heartbeat_s, poll_s=poll_s)
     store.add_listener(hub.on_head)
-    calls = CallCenter(store, hub, acd, clock=acd_clock)
+    calls = CallCenter(store, hub, acd, clock=acd_clock, callbacks=callbacks)
 
     async def health(request: Request) -> Response:
         head = await run_in_threadpool(store.head_cursor)

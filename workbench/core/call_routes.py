@@ -34,6 +34,9 @@ from workbench.core.acd import Acd
 from workbench.core.acd_model import AcdConfig, CallError
 from workbench.core.acd_phones import PhoneIndex
 from workbench.core.auth import identity_of
+from workbench.core.callback_book import CallbackConfig
+from workbench.core.callback_desk import CallbackDesk
+from workbench.core.callback_routes import callback_routes
 from workbench.core.events import EventHub
 from workbench.core.storage import CoreStore
 from workbench.domain.calls import CALL_VERBS, agent_to_json, call_to_json
@@ -65,11 +68,13 @@ class CallCenter:
         config: AcdConfig | None = None,
         *,
         clock: Clock | None = None,
+        callbacks: CallbackConfig | None = None,
     ) -> None:
         self.store = store
         self.hub = hub
         self.config = config or AcdConfig()
         self.clock = clock or (lambda: datetime.now(UTC))
+        self.callbacks = CallbackDesk(store, callbacks, hub.publish)
         self.acd: Acd | None = None
         self._build_lock = threading.Lock()
         self._task: asyncio.Task | None = None
@@ -116,6 +121,12 @@ class CallCenter:
                 acd.advance(self.clock())
             except Exception:  # a fault in one step must not stop the call centre for good
                 log.exception("the simulated ACD failed to advance")
+            try:  # abandoned known calls become callbacks here, within a tick
+                if acd.abandoned_known or acd.outbound_done:
+                    await run_in_threadpool(self.callbacks.take_abandoned, acd)
+                await run_in_threadpool(self.callbacks.sweep, self.clock())
+            except Exception:
+                log.exception("the callback desk failed a round")
             if loop.time() - indexed >= INDEX_EVERY_S:
                 indexed = loop.time()
                 with contextlib.suppress(Exception):  # a busy store: the next round retries
@@ -150,6 +161,7 @@ class CallCenter:
             Route("/v1/agents/me", self.me, methods=["GET"]),
             Route("/v1/agents/me/state", self.state, methods=["POST"]),
             Route("/v1/calls/{call_id}/{verb}", self.call, methods=["POST"]),
+            *callback_routes(self),
         ]
 
     async def poll(self, request: Request) -> Response:

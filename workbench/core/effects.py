@@ -18,6 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from workbench.core import callback_actions
 from workbench.core.actions import Action, InvalidAction, format_time, parse_time
 from workbench.core.storage import Writer
 from workbench.domain.callbacks import callback_priority
@@ -43,6 +44,7 @@ ENTITY_OF = {
     "escalation": "escalation",
     "reveal_audit": "audit",
     "link_number": "borrower",
+    "callback_outcome": "interaction",
 }
 MAX_AHEAD = timedelta(days=366)  # a promise or callback further out is a typo
 CALLBACK_GRACE = timedelta(hours=24)  # a callback may be booked for a moment just past
@@ -62,6 +64,13 @@ def apply_action(w: Writer, action: Action, now: datetime) -> tuple[str, str, in
         return entity, action.id, _audit(w, action, now)
     if action.type == "link_number":  # no record of its own: the answer names the action
         return entity, action.id, _link_number(w, action, borrower)
+    if action.type in ("callback", "callback_outcome") and w.exists(entity, action.id):
+        raise InvalidAction(f"{entity} {action.id} already exists: each action needs a new id")
+    if action.type == "callback":  # opens or merges (one open callback per borrower and reason)
+        _callback(action, borrower)  # the checks of the payload
+        return callback_actions.apply_callback(w, action, borrower, action.payload["priority"])
+    if action.type == "callback_outcome":
+        return callback_actions.apply_outcome(w, action, now)
     if w.exists(entity, action.id):
         raise InvalidAction(
             f"{entity} {action.id} already exists: each action creates a record with a new id"

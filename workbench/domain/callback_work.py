@@ -17,8 +17,9 @@ this module is about working them:
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, fields
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from workbench.domain.compliance import GateDecision
 from workbench.domain.models import Callback, CallbackReason, CallbackStep
@@ -132,3 +133,25 @@ def order_key(callback: Callback) -> tuple[int, str, str]:
 def worklist_order(rows: Iterable[WorklistRow]) -> list[WorklistRow]:
     """Rows by priority (1 first), then due time, then id."""
     return sorted(rows, key=lambda r: order_key(r.callback))
+
+
+_CALLBACK_FIELDS = {f.name for f in fields(Callback)}
+_STEP_FIELDS = {f.name for f in fields(CallbackStep)}
+
+
+def callback_from_json(data: dict[str, Any]) -> Callback:
+    """A ``Callback`` (history included) from its JSON object; unknown keys are ignored."""
+    try:
+        picked = {k: v for k, v in data.items() if k in _CALLBACK_FIELDS}
+        picked["history"] = [
+            CallbackStep(**{k: v for k, v in step.items() if k in _STEP_FIELDS})
+            for step in data.get("history") or ()
+        ]
+        return Callback(**picked)
+    except (TypeError, AttributeError) as exc:
+        raise ValueError(f"not a callback: {exc}") from exc
+
+
+def callback_to_json(callback: Callback) -> dict[str, Any]:
+    """The JSON object of a callback (the inverse of ``callback_from_json``)."""
+    return asdict(callback)

@@ -232,7 +232,7 @@ class CallbackStep:
     """One line of a callback's history (oldest first): a trigger, a claim or an attempt."""
 
     at: str
-    kind: str  # created | merged | claimed | released | expired | attempt
+    kind: str  # created | merged | claimed | released | expired | dialed | attempt
     agent_id: str | None = None
     reason: str | None = None  # created / merged: the trigger's reason
     source: str | None = None  # call:K… | promise:P… | escalation:E… | action:C-…
