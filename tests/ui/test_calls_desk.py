@@ -20,7 +20,7 @@ from call_pilot import (
 )
 from desk_pilot import NOW, history_rows, run_desk, screen_text, search, wait_for, wait_for_view
 
-from workbench.domain.calls import CallCommand
+from workbench.domain.calls import CallCommand, CallEvent
 from workbench.ui.screens.borrower import BorrowerScreen
 from workbench.ui.screens.call_pop import CallPopScreen
 from workbench.ui.screens.desk import DeskScreen
@@ -181,6 +181,12 @@ async def test_a_call_that_goes_away_while_ringing_takes_its_pop_with_it(desk_ca
         assert app.call_state.wrap is None  # never answered: nothing to wrap up
         assert "可用" in call_bar(pilot)
         assert app.agent_id == AGENT
+
+        app.report_call_event(CallEvent("error", message="no call from 13812345678 [b]x[/b]"))
+        await wait_for(pilot, lambda: app._notifications, what="the error notice")
+        [notice] = list(app._notifications)
+        assert "话务操作失败" in notice.message and "138****5678" in notice.message
+        assert "13812345678" not in notice.message and "[b]x[/b]" in notice.message
 
 
 async def test_without_telephony_the_bar_is_hidden_and_call_keys_explain(desk_cache):

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from typing import TYPE_CHECKING, Any
 
+from workbench.domain import pii
 from workbench.domain.calls import AgentState, CallCommand, CallEvent, can_request
 from workbench.ui import call_link
 from workbench.ui import calls as rules
@@ -32,6 +34,7 @@ if TYPE_CHECKING:
     from workbench.ui.app import WorkbenchApp
 
 log = logging.getLogger("workbench.desk")
+_LONG_DIGITS = re.compile(r"\d{7,}")  # a phone number in an error message is masked
 
 
 STATE_RETRIES = 12
@@ -117,7 +120,8 @@ class CallDesk:
         self.app.refresh_bindings()
 
     def _error(self, message: str) -> None:
-        text = plain(message, 200) or t("call.error_unknown")
+        masked = _LONG_DIGITS.sub(lambda m: pii.mask_phone(m.group()), message)
+        text = plain(masked, 200) or t("call.error_unknown")
         if self._wanted_state and self._retries > 0 and self.state.in_wrap_up:
             self._retries -= 1  # the disposition may not have reached the core yet
             self.app.push_now()
