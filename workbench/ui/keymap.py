@@ -269,3 +269,12 @@ def key_lines(text: str) -> dict[str, int]:
             key = _dotted(assign.group(1))
             found.setdefault(f"{table}.{key}" if table else key, number)
     return found
+
+
+def as_bound(app, binding):
+    """``binding`` with the first key the app's keymap gives its id (itself when the keymap
+    leaves it): for texts that name a key, e.g. ``app.get_key_display(as_bound(app, b))``.
+    (``App._bindings`` holds the code's keys; Textual applies the keymap only when it looks
+    a key up.)"""
+    keys = app._keymap.get(binding.id) if binding.id else None
+    return binding.with_key(keys.split(",")[0], key_display=None) if keys else binding
