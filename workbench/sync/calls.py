@@ -25,9 +25,11 @@ from typing import Any
 
 import httpx
 
+from workbench.domain.callback_work import callback_from_json
 from workbench.domain.calls import (
     AGENT_EVENT_TYPE,
     CALL_VERBS,
+    CALLBACK_VERBS,
     CallCommand,
     CallEvent,
     agent_from_json,
@@ -50,14 +52,16 @@ log = logging.getLogger(__name__)
 
 
 def is_call_event(kind: str) -> bool:
-    """Whether an event of the core's stream is for the call centre."""
-    return kind.startswith("call.") or kind == AGENT_EVENT_TYPE
+    """Whether an event of the core's stream is for the call centre (callbacks included)."""
+    return kind.startswith(("call.", "callback.")) or kind == AGENT_EVENT_TYPE
 
 
 def call_event(kind: str, data: dict[str, Any]) -> CallEvent:
     """The :class:`CallEvent` of one core event (``ValueError`` for a malformed one)."""
     if kind == AGENT_EVENT_TYPE:
         return CallEvent(kind, agent=agent_from_json(data))
+    if kind.startswith("callback."):
+        return CallEvent(kind, callback=callback_from_json(data))
     return CallEvent(kind, call=call_from_json(data))
 
 
@@ -150,7 +154,9 @@ class CallChannel:
         if answer.status_code == 401:
             self.error(token_rejected_message(client))
             return
-        self.error(refusal_message(cmd, answer.status_code, answer.content))
+        code, until = refusal_details(answer.content)
+        message = refusal_message(cmd, answer.status_code, answer.content)
+        self.emit(CallEvent("error", message=message, code=code, until=until))
 
 
 def command_request(cmd: CallCommand) -> tuple[str, dict[str, Any] | None]:
@@ -159,11 +165,30 @@ def command_request(cmd: CallCommand) -> tuple[str, dict[str, Any] | None]:
         if not cmd.state:
             raise ValueError("切换状态需要目标状态 / a state command needs the state to switch to")
         return "/v1/agents/me/state", {"state": cmd.state}
+    if cmd.verb == "claim_next":
+        return "/v1/callbacks/next/claim", None
+    if cmd.verb in CALLBACK_VERBS:
+        if not cmd.callback_id:
+            raise ValueError(f"{cmd.verb} 需要回呼编号 / {cmd.verb} needs a callback id")
+        return f"/v1/callbacks/{cmd.callback_id}/{cmd.verb}", None
     if cmd.verb not in CALL_VERBS:
         raise ValueError(f"未知的呼叫操作 / unknown call command {cmd.verb!r}")
     if not cmd.call_id:
         raise ValueError(f"{cmd.verb} 需要呼叫编号 / {cmd.verb} needs a call id")
     return f"/v1/calls/{cmd.call_id}/{cmd.verb}", None
+
+
+def refusal_details(content: bytes) -> tuple[str, str | None]:
+    """The core's error code and, for a compliance refusal, until when (UTC ISO or None)."""
+    try:
+        body = parse_json(content)
+    except ValueError:
+        return "", None
+    if not isinstance(body, dict):
+        return "", None
+    code = body.get("error") if isinstance(body.get("error"), str) else ""
+    until = body.get("until") if isinstance(body.get("until"), str) else None
+    return code, until
 
 
 def refusal_message(cmd: CallCommand, status: int, content: bytes) -> str:
