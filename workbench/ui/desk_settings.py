@@ -109,7 +109,11 @@ def check_keymap_later(app: App, keymap: Keymap) -> None:
         return
 
     def check() -> None:
-        problems = keymap.check()
+        try:
+            problems = keymap.check()
+        except Exception as exc:  # a screen that does not import: keep the keymap as it is
+            log.exception("keymap check failed")
+            problems = [KeymapProblem(keymap.name, None, t("keymap.unreadable", detail=exc))]
         app.call_from_thread(_checked, app, keymap, problems)
 
     app.run_worker(check, thread=True, group="keymap-check", exit_on_error=False)
