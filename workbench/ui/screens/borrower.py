@@ -6,19 +6,19 @@ from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import on, work
-from textual.app import ComposeResult
+from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from workbench.domain.models import Interaction
 from workbench.store.queries import BorrowerView, borrower_view, interactions_page, pending_ids
 from workbench.ui.bindings import localize_bindings
-from workbench.ui.cache import reading
+from workbench.ui.cache import reader
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.borrower_body import BorrowerBody
@@ -36,6 +36,24 @@ if TYPE_CHECKING:
 
 FORM_OF = {"escalation": "escalate", "reveal_audit": "reveal"}
 """Action type → the form that saves it, where the names differ."""
+
+
+KEPT_SCREEN = "workbench-borrower"
+"""The name the app's kept borrower view is installed under."""
+
+
+def _read_borrower(
+    conn: object, borrower_id: str, as_of: date, pages: list[int]
+) -> tuple[BorrowerView | None, dict[str, str], dict[int, list[Interaction]]]:
+    """The view, its marks and history ``pages`` (run in the view reader's thread)."""
+    view = borrower_view(conn, borrower_id, as_of)
+    if view is None:
+        return None, {}, {}
+    marks = pending_ids(conn, borrower_id)
+    read = {
+        page: interactions_page(conn, borrower_id, offset=page * PAGE, limit=PAGE) for page in pages
+    }
+    return view, marks, read
 
 
 class BorrowerScreen(Screen):
@@ -59,21 +77,15 @@ class BorrowerScreen(Screen):
         Binding("v", "form('reveal')", "key.reveal", id="borrower.reveal"),
     ]
 
-    class Loaded(Message):
-        """The borrower's view was read (``view`` is None when no such borrower exists);
-        ``marks``: the borrower's records the core has not confirmed yet."""
-
-        def __init__(self, view: BorrowerView | None, marks: dict[str, str]) -> None:
-            super().__init__()
-            self.view = view
-            self.marks = marks
-
-    class Refreshed(Message):
-        """The view was read again after the cache changed (reading number ``generation``)."""
+    class Read(Message):
+        """Reading number ``generation`` of borrower ``borrower_id``: the view (None when no
+        such borrower exists), ``marks`` (records the core has not confirmed yet) and the
+        history ``pages`` read with it; ``newest`` puts the history cursor on the newest."""
 
         def __init__(
             self,
             generation: int,
+            borrower_id: str,
             view: BorrowerView | None,
             marks: dict[str, str],
             pages: dict[int, list[Interaction]],
@@ -81,6 +93,7 @@ class BorrowerScreen(Screen):
         ) -> None:
             super().__init__()
             self.generation = generation
+            self.borrower_id = borrower_id
             self.view = view
             self.marks = marks
             self.pages = pages
@@ -95,7 +108,35 @@ class BorrowerScreen(Screen):
         self.loan_index = 0
         self._generation = 0  # readings asked for; only the latest one is shown
         self._push_after_refresh = False
-        self._stale = False
+
+    @classmethod
+    def for_borrower(cls, app: App, borrower_id: str, as_of: date) -> BorrowerScreen:
+        """The screen to push for ``borrower_id``: the app's one kept borrower view, switched
+        to this borrower (its layout stays mounted from borrower to borrower, so opening one
+        only redraws what differs and leaving never tears down a half-mounted layout); a new
+        screen when the kept one is on the stack already (under a form)."""
+        if not app.is_screen_installed(KEPT_SCREEN):
+            kept = cls(borrower_id, as_of)
+            app.install_screen(kept, KEPT_SCREEN)
+            return kept
+        kept = app.get_screen(KEPT_SCREEN)
+        if not isinstance(kept, cls) or kept in app.screen_stack:
+            return cls(borrower_id, as_of)
+        kept.show_borrower(borrower_id, as_of)
+        return kept
+
+    def show_borrower(self, borrower_id: str, as_of: date) -> None:
+        """Show ``borrower_id`` as of ``as_of`` (the screen is being pushed again)."""
+        if borrower_id == self.borrower_id and as_of == self.as_of and self.view is not None:
+            self.refresh_from_cache()  # the same caller again: shown at once, read again
+            return
+        self.borrower_id, self.as_of = borrower_id, as_of
+        self.view = None
+        self.loan_index = 0
+        self._push_after_refresh = False
+        if self.is_mounted:
+            self.query_one("#borrower-body").display = False  # not the last borrower's data
+            self.load()
 
     @property
     def is_ready(self) -> bool:
@@ -103,7 +144,10 @@ class BorrowerScreen(Screen):
         if self.view is None:
             return False
         history = self.query(HistoryView)
-        return bool(history) and not history.first().is_loading
+        if not history:
+            return False
+        shown = history.first()
+        return shown.borrower_id == self.borrower_id and not shown.is_loading
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -115,86 +159,81 @@ class BorrowerScreen(Screen):
     def on_mount(self) -> None:
         self.load()
 
-    @work(thread=True, exclusive=True, group="borrower", exit_on_error=False)
     def load(self) -> None:
-        """Read the unified view in a thread and post it back."""
-        with reading(self.app.db_path) as conn:
-            view = borrower_view(conn, self.borrower_id, self.as_of)
-            marks = pending_ids(conn, self.borrower_id) if view is not None else {}
-        self.post_message(self.Loaded(view, marks))
+        """Read the unified view (with its first history lines) and show it."""
+        self._generation += 1
+        self._read(self._generation, self.borrower_id, [0], True)
+
+    @work(exclusive=True, group="borrower", exit_on_error=False)
+    async def _read(self, generation: int, borrower_id: str, pages: list[int], newest: bool):
+        """Read in the view reader's thread; post the reading back if still the latest."""
+        view, marks, read = await reader(self.app, "view").run(
+            _read_borrower, borrower_id, self.as_of, pages
+        )
+        if generation == self._generation:
+            self.post_message(self.Read(generation, borrower_id, view, marks, read, newest))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state != WorkerState.ERROR:
+        if event.state != WorkerState.ERROR or event.worker.group != "borrower":
             return
         detail = t("error.cache", detail=plain(str(event.worker.error), 200))
-        if event.worker.group == "borrower-refresh":
+        self.query_one("#borrower-body").display = True
+        if self.view is not None:  # a refresh failed: what is shown stays
             self._push_if_asked()
             self.notify(detail, severity="error", markup=False)
         else:
             self._show_message(detail, "error")
 
-    async def on_borrower_screen_loaded(self, message: Loaded) -> None:
-        if message.view is None:
+    async def on_borrower_screen_read(self, message: Read) -> None:
+        if message.generation != self._generation or message.borrower_id != self.borrower_id:
+            return  # an older reading, or another borrower's
+        holder = self.query_one("#borrower-body")
+        holder.display = True
+        view = message.view
+        if view is None:  # no such borrower (or deleted at the core meanwhile)
+            self.view = None
             self._show_message(t("borrower.not_found", id=plain(self.borrower_id, 40)), "warning")
+            self._push_if_asked()
             return
-        self.view = message.view
-        body = self.query_one("#borrower-body")
-        await body.remove_children()
-        await body.mount(
-            BorrowerBody(message.view, self.app.db_path, marks=message.marks, id="borrower")
-        )
-        if self.query(BorrowerBody):  # not when the app is closing meanwhile
+        bodies = self.query(BorrowerBody)
+        if not bodies:
+            await holder.remove_children()
+            body = BorrowerBody(
+                view, self.app.db_path, marks=message.marks, pages=message.pages, id="borrower"
+            )
+            await holder.mount(body)
+            if not body.is_attached or not self.query("#schedule-caption"):
+                return  # the app is closing meanwhile
+            self.view = view
             self._after_mount()
-            if self._stale:
-                self._stale = False
-                self.refresh_from_cache()
+            self._push_if_asked()
+            return
+        body = bodies.first()
+        switching = body.view.borrower.id != view.borrower.id
+        with self.app.batch_update():
+            loans_changed = await body.show(
+                view, message.marks, message.pages, newest=message.newest
+            )
+            self.view = view
+            if switching:
+                self._after_mount()
+            elif loans_changed:
+                self._show_loan(self.loan_index)
+        self.refresh_bindings()
+        self._push_if_asked()
 
     # -- keeping up with the cache --------------------------------------------------------
 
     def refresh_from_cache(self, *, feed: bool = True, newest: bool = False) -> None:
         """Read the view again (the sync brought changes, or an action was taken) and show it
         in place; ``newest`` puts the history cursor on the newest interaction."""
-        if not self.query(BorrowerBody):
-            if self.query(LoadingIndicator):
-                self._stale = True  # the first reading may predate the change: read again
-            else:  # a message is shown: the borrower may exist now
-                self.load()
+        histories = self.query(HistoryView)
+        if self.view is None or not histories:
+            self.load()  # still reading (the reading may predate the change), or a message
             return
         self._generation += 1
-        pages = self.query_one(HistoryView).pages_to_reload(newest=newest)
-        self._reload(self._generation, pages, newest)
-
-    @work(thread=True, exclusive=True, group="borrower-refresh", exit_on_error=False)
-    def _reload(self, generation: int, pages: list[int], newest: bool) -> None:
-        worker = get_current_worker()
-        with reading(self.app.db_path) as conn:
-            view = borrower_view(conn, self.borrower_id, self.as_of)
-            marks = pending_ids(conn, self.borrower_id) if view is not None else {}
-            read = {
-                page: interactions_page(conn, self.borrower_id, offset=page * PAGE, limit=PAGE)
-                for page in pages
-            }
-        if not worker.is_cancelled:
-            self.post_message(self.Refreshed(generation, view, marks, read, newest))
-
-    async def on_borrower_screen_refreshed(self, message: Refreshed) -> None:
-        if message.generation != self._generation or not self.query(BorrowerBody):
-            return
-        if message.view is None:  # deleted at the core meanwhile
-            self.view = None
-            self._show_message(t("borrower.not_found", id=plain(self.borrower_id, 40)), "warning")
-            self._push_if_asked()
-            return
-        self.view = message.view
-        body = self.query_one(BorrowerBody)
-        with self.app.batch_update():
-            loans_changed = await body.show(
-                message.view, message.marks, message.pages, newest=message.newest
-            )
-            if loans_changed:
-                self._show_loan(self.loan_index)
-        self.refresh_bindings()
-        self._push_if_asked()
+        pages = histories.first().pages_to_reload(newest=newest)
+        self._read(self._generation, self.borrower_id, pages, newest)
 
     def _push_if_asked(self) -> None:
         """Deliver a just-written action once its pending mark is on screen."""
@@ -210,6 +249,7 @@ class BorrowerScreen(Screen):
 
     def _show_message(self, text: str, kind: str) -> None:
         body = self.query_one("#borrower-body")
+        body.display = True
         body.remove_children()
         body.mount(Static(Content(text), classes=f"screen-message -{kind}"))
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from typing import TYPE_CHECKING, ClassVar
 
 from textual import events, on, work
@@ -9,14 +10,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
-from textual.message import Message
 from textual.screen import Screen
-from textual.timer import Timer
 from textual.widgets import DataTable, Footer, Header, Input, Static
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from workbench.ui.bindings import localize_bindings
-from workbench.ui.cache import reading
+from workbench.ui.cache import close_readers, reader
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.call_bar import CallBar
@@ -27,8 +26,12 @@ from workbench.ui.widgets.sync_bar import SyncBar
 if TYPE_CHECKING:
     from workbench.store.queries import LookupHit
 
-DEBOUNCE_S = 0.15
 RESULT_LIMIT = 50
+
+
+def _nothing(conn: object) -> None:
+    """A job that only opens the reader's connection (and loads the query code)."""
+    import workbench.store.queries  # noqa: F401
 
 
 class DeskScreen(Screen):
@@ -40,24 +43,14 @@ class DeskScreen(Screen):
         Binding("escape", "clear_search", "key.clear", id="desk.clear"),
     ]
 
-    class SearchDone(Message):
-        """A lookup finished; ``query`` is what was searched (it may be stale by now);
-        ``again`` when it re-ran a shown query because the cache changed."""
-
-        def __init__(self, query: str, hits: list[LookupHit], again: bool = False) -> None:
-            super().__init__()
-            self.query = query
-            self.hits = hits
-            self.again = again
-
     def __init__(self) -> None:
         super().__init__(id="desk")
         localize_bindings(self)
-        self._timer: Timer | None = None
         self._shown_query: str | None = None  # the query the table currently answers
         self._hits: list[LookupHit] = []
         self._open_when_found = False
-        self._debouncing = False
+        self._searching = False  # a search is running, or due when the running one ends
+        self._search_token = 0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -73,14 +66,15 @@ class DeskScreen(Screen):
         self.query_one(SearchBox).focus()
         self.warm_up()
 
-    @work(thread=True, exclusive=True, group="warm-up", exit_on_error=False)
-    def warm_up(self) -> None:
-        """Load the query code and open the cache once, off the first frame's path, so the
-        first search is as quick as the rest and a missing cache is reported at once."""
-        import workbench.store.queries  # noqa: F401
+    @work(exclusive=True, group="warm-up", exit_on_error=False)
+    async def warm_up(self) -> None:
+        """Open the search's connection once, off the first frame's path, so the first search
+        is as quick as the rest and a missing cache is reported at once."""
+        await reader(self.app, "search").run(_nothing)
 
-        with reading(self.app.db_path):
-            pass
+    async def on_unmount(self) -> None:
+        # The desk lives as long as the app: its end closes the readers' connections.
+        await asyncio.to_thread(close_readers, self.app)
 
     # -- searching ------------------------------------------------------------------------
 
@@ -91,11 +85,8 @@ class DeskScreen(Screen):
 
     @property
     def is_searching(self) -> bool:
-        """True while a search is scheduled or running."""
-        running = any(
-            w.node is self and w.group == "search" and not w.is_finished for w in self.workers
-        )
-        return self._debouncing or running
+        """True while a search is running or due (the box says more than the list answers)."""
+        return self._searching
 
     @property
     def search_text(self) -> str:
@@ -104,53 +95,69 @@ class DeskScreen(Screen):
 
     @on(Input.Changed, "#search")
     def _schedule_search(self) -> None:
-        if self._timer is not None:
-            self._timer.stop()
-        self._debouncing = False
         self._open_when_found = False
         if not self.search_text:
             self.workers.cancel_group(self, "search")
+            self._search_token += 1
+            self._searching = False
             self._show([], None)
             return
-        self._debouncing = True
-        self._timer = self.set_timer(DEBOUNCE_S, self._search_now)
+        self._search_soon()
 
     def _search_now(self) -> None:
-        self._debouncing = False
-        query = self.search_text
-        if query:
+        if self.search_text:
             self._set_status(Content(t("desk.searching")))
-            self.search(query)
+            self._search_soon()
 
-    @work(thread=True, exclusive=True, group="search", exit_on_error=False)
-    def search(self, query: str, again: bool = False) -> None:
-        """Run ``lookup`` for ``query`` in a thread; newer searches cancel older ones."""
+    def _search_soon(self) -> None:
+        """Search for what the box says: at once when no search is running; otherwise the
+        running one, when done, goes on with the newest text (keys typed meanwhile coalesce,
+        and no result for a text already gone is drawn)."""
+        if not self._searching:
+            self._start_search(self.search_text)
+
+    def _start_search(self, query: str, again: bool = False) -> None:
+        self._searching = True
+        self._search_token += 1
+        self.search(query, again, self._search_token)
+
+    @work(exclusive=True, group="search", exit_on_error=False)
+    async def search(self, query: str, again: bool = False, token: int = 0) -> None:
+        """Run ``lookup`` for ``query`` in the search reader's thread, then for whatever was
+        typed meanwhile, until the list answers the box."""
         from workbench.store.queries import lookup
 
-        worker = get_current_worker()
-        with reading(self.app.db_path) as conn:
-            hits = lookup(conn, query, limit=RESULT_LIMIT, as_of=self.app.as_of())
-        if not worker.is_cancelled:
-            self.post_message(self.SearchDone(query, hits, again))
+        try:
+            while query:
+                hits = await reader(self.app, "search").run(
+                    lookup, query, limit=RESULT_LIMIT, as_of=self.app.as_of()
+                )
+                latest = self.search_text
+                if latest == query:
+                    self._searching = False  # before drawing: the frame shows the answer
+                    self._done(query, hits, again)
+                    return
+                query, again = latest, False
+        finally:
+            if token == self._search_token:  # not a newer search's flag
+                self._searching = False
 
     def refresh_from_cache(self, *, feed: bool = True) -> None:
         """The sync brought changes: run the shown query again (quietly, cursor kept)."""
         query = self._shown_query
         if feed and query and query == self.search_text and not self.is_searching:
-            self.search(query, again=True)
+            self._start_search(query, again=True)
 
-    def on_desk_screen_search_done(self, message: SearchDone) -> None:
-        if message.query != self.search_text:
-            return  # the box has changed since: a newer search is on its way
-        if message.again:
-            if message.hits != self._hits:
-                self._hits = message.hits
-                self.query_one(ResultsTable).update(message.hits)
+    def _done(self, query: str, hits: list[LookupHit], again: bool) -> None:
+        if again:
+            if hits != self._hits:
+                self._hits = hits
+                self.query_one(ResultsTable).update(hits)
             return
-        self._show(message.hits, message.query)
-        if self._open_when_found and message.hits:
+        self._show(hits, query)
+        if self._open_when_found and hits:
             self._open_when_found = False
-            self._open(message.hits[0].borrower_id)
+            self._open(hits[0].borrower_id)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.worker.group in ("search", "warm-up") and event.state == WorkerState.ERROR:
@@ -184,9 +191,7 @@ class DeskScreen(Screen):
         if self._shown_query == self.search_text and table.row_count:
             self._open(table.borrower_at_cursor())
         elif self.search_text:
-            # Enter before the results arrived: search now and open the first hit.
-            if self._timer is not None:
-                self._timer.stop()
+            # Enter before the results arrived: open the first hit when they come.
             self._open_when_found = True
             self._search_now()
 

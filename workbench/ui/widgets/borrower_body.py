@@ -36,12 +36,15 @@ class BorrowerBody(Vertical):
         db_path: Path,
         *,
         marks: dict[str, str] | None = None,
+        pages: dict[int, list[Interaction]] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.view = view
         self.db_path = db_path
         self.marks = dict(marks or {})
+        self._pages = pages or {}
+        self._stale: set[str] = set()  # hidden tabs to bring up to date when shown
 
     def compose(self) -> ComposeResult:
         view = self.view
@@ -57,6 +60,7 @@ class BorrowerBody(Vertical):
                     view.borrower.id,
                     view.interaction_count,
                     marks=self.marks,
+                    pages=self._pages,
                     id="history",
                 )
                 yield HistoryDetail(id="history-detail")
@@ -80,6 +84,13 @@ class BorrowerBody(Vertical):
         redrawn, focus, tab, scroll and cursor stay. True when the loans changed (the screen
         then re-selects its loan)."""
         old, self.view, self.marks = self.view, view, dict(marks)
+        tabs = self.query_one(TabbedContent)
+        history = self.query_one(HistoryView)
+        if view.borrower.id != old.borrower.id:  # another borrower in the same layout
+            tabs.active = "tab-history"
+            history.show_borrower(view.borrower.id, view.interaction_count, pages, marks)
+        else:
+            history.replace(view.interaction_count, pages, marks, newest=newest)
         if view.borrower != old.borrower or view.loans != old.loans:
             await _redraw(self.query_one(BorrowerHeader), view)
         if view.borrower != old.borrower or view.extra != old.extra:
@@ -89,15 +100,27 @@ class BorrowerBody(Vertical):
             await self.query_one(LoanPanel).show(view)
             for schedule in self.query(ScheduleTable):
                 schedule.view = view
-        for payments in self.query(PaymentsTable):
-            payments.show(view)
-        for followups in self.query(FollowUpsPanel):
-            await followups.show(view, marks)
-        tabs = self.query_one(TabbedContent)
+        self._stale.update(("tab-payments", "tab-followups"))
+        await self._bring_up_to_date(tabs.active)
         tabs.get_tab("tab-history").label = _history_title(view)
         tabs.get_tab("tab-payments").label = _payments_title(view)
-        self.query_one(HistoryView).replace(view.interaction_count, pages, marks, newest=newest)
         return loans_changed
+
+    async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id:
+            await self._bring_up_to_date(event.pane.id)
+
+    async def _bring_up_to_date(self, pane: str) -> None:
+        """Show the newest reading in the hidden tab ``pane`` now that it is shown."""
+        if pane not in self._stale:
+            return
+        self._stale.discard(pane)
+        if pane == "tab-payments":
+            for payments in self.query(PaymentsTable):
+                payments.show(self.view)
+        elif pane == "tab-followups":
+            for followups in self.query(FollowUpsPanel):
+                await followups.show(self.view, self.marks)
 
 
 async def _redraw(widget: BorrowerHeader | ProfilePanel, view: BorrowerView) -> None:

@@ -27,12 +27,12 @@ from textual.message import Message
 from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
-from textual.worker import Worker, WorkerState, get_current_worker
+from textual.worker import Worker, WorkerState
 
 from workbench.domain.models import Interaction
 from workbench.store.queries import interactions_page
 from workbench.ui.bindings import localize_bindings
-from workbench.ui.cache import reading
+from workbench.ui.cache import reader
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.history_columns import COLUMNS, GAP, cells, fit, notes_width
@@ -80,10 +80,11 @@ class HistoryView(ScrollView, can_focus=True):
             self.mark = mark
 
     class PageLoaded(Message):
-        def __init__(self, page: int, items: list[Interaction]) -> None:
+        def __init__(self, page: int, items: list[Interaction], borrower_id: str = "") -> None:
             super().__init__()
             self.page = page
             self.items = items
+            self.borrower_id = borrower_id
 
     def __init__(
         self,
@@ -92,6 +93,7 @@ class HistoryView(ScrollView, can_focus=True):
         total: int,
         *,
         marks: dict[str, str] | None = None,
+        pages: dict[int, list[Interaction]] | None = None,
         id: str | None = None,
     ) -> None:
         super().__init__(id=id)
@@ -100,7 +102,8 @@ class HistoryView(ScrollView, can_focus=True):
         self.borrower_id = borrower_id
         self.total = total
         self.marks: dict[str, str] = dict(marks or {})
-        self._pages: OrderedDict[int, list[Interaction]] = OrderedDict()
+        read = sorted((pages or {}).items())  # pages already read (no wait for the first lines)
+        self._pages: OrderedDict[int, list[Interaction]] = OrderedDict(read)
         self._lines: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
         self.virtual_size = Size(1, total)
 
@@ -196,20 +199,37 @@ class HistoryView(ScrollView, can_focus=True):
         self.refresh()
         self._announce()
 
+    def show_borrower(
+        self,
+        borrower_id: str,
+        total: int,
+        pages: dict[int, list[Interaction]],
+        marks: dict[str, str],
+    ) -> None:
+        """Show another borrower's history (the view is kept from borrower to borrower):
+        ``pages`` already read, the cursor on the newest interaction."""
+        if borrower_id != self.borrower_id:
+            self.workers.cancel_group(self, "history-pages")
+            self.borrower_id = borrower_id
+            self._pages.clear()
+            self.set_reactive(HistoryView.cursor, 0)
+        self.replace(total, pages, marks, newest=True)
+
     def _request_pages(self) -> None:
         missing = self._missing_pages()
         if missing:
             self._load_pages(missing)
 
-    @work(thread=True, exclusive=True, group="history-pages", exit_on_error=False)
-    def _load_pages(self, pages: list[int]) -> None:
-        worker = get_current_worker()
-        with reading(self.db_path) as conn:
-            for page in pages:
-                if worker.is_cancelled:
-                    return
-                items = interactions_page(conn, self.borrower_id, offset=page * PAGE, limit=PAGE)
-                self.post_message(self.PageLoaded(page, items))
+    @work(exclusive=True, group="history-pages", exit_on_error=False)
+    async def _load_pages(self, pages: list[int]) -> None:
+        borrower_id = self.borrower_id
+        for page in pages:
+            items = await reader(self.app, "view").run(
+                interactions_page, borrower_id, offset=page * PAGE, limit=PAGE
+            )
+            if borrower_id != self.borrower_id:
+                return  # another borrower is shown now
+            self.post_message(self.PageLoaded(page, items, borrower_id))
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state == WorkerState.ERROR:
@@ -218,6 +238,8 @@ class HistoryView(ScrollView, can_focus=True):
 
     def on_history_view_page_loaded(self, message: PageLoaded) -> None:
         message.stop()
+        if message.borrower_id != self.borrower_id:
+            return
         self._pages[message.page] = message.items
         self._pages.move_to_end(message.page)
         while len(self._pages) > MAX_PAGES:

@@ -35,6 +35,7 @@ class ResultsTable(DataTable):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         localize_bindings(self)
+        self._label_widths: dict[str | None, int] = {}
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -42,6 +43,9 @@ class ResultsTable(DataTable):
     def _add_columns(self) -> None:
         for key in COLUMN_KEYS:
             self.add_column(t(f"desk.col.{key}"), key=key)
+        self._label_widths = {
+            key.value: column.content_width for key, column in self.columns.items()
+        }
 
     def update(self, hits: list[LookupHit]) -> None:
         """Show a newer reading of the same lookup: the same borrowers are updated in place
@@ -57,9 +61,11 @@ class ResultsTable(DataTable):
     def show(self, hits: list[LookupHit], *, keep: str | None = None) -> None:
         """Replace the rows with ``hits`` (at most a lookup's limit) and highlight the first,
         or the row of borrower ``keep`` when it is still listed."""
-        # Columns are rebuilt too: their widths then fit these rows, not earlier, longer ones.
-        self.clear(columns=True)
-        self._add_columns()
+        # The columns stay; their widths go back to their titles', so they fit these rows,
+        # not earlier, longer ones.
+        self.clear()
+        for column in self.columns.values():
+            column.content_width = self._label_widths.get(column.key.value, 0)
         for hit in hits:
             self.add_row(*_row(hit), key=hit.borrower_id)
         if hits:
