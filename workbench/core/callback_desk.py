@@ -34,7 +34,13 @@ from workbench.core.acd import Acd
 from workbench.core.acd_model import CallError
 from workbench.core.callback_book import CallbackConfig, CallbackRefused, Trigger
 from workbench.core.storage import CoreStore, Writer
-from workbench.domain.callback_work import iso_z, parse_at, purpose_of
+from workbench.domain.callback_work import (
+    callback_from_json,
+    is_ready,
+    iso_z,
+    parse_at,
+    purpose_of,
+)
 from workbench.domain.calls import CallInfo
 from workbench.domain.compliance import ContactAttempt, GateDecision, check_contact
 from workbench.domain.models import Address, Borrower, CallbackStep, Phone
@@ -202,6 +208,9 @@ class CallbackDesk:
             for cid in book.candidates(w, queues):
                 record = w.get("callback", cid)
                 if record is None or book._live(record, now) not in (None, agent_id):
+                    continue
+                gap = timedelta(seconds=self.config.no_answer_retry_s)
+                if not is_ready(callback_from_json(record), now, gap=gap):
                     continue
                 decision = self.gate(w, record, now)
                 if not decision.allowed:

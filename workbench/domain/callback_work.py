@@ -28,6 +28,8 @@ OUTCOMES = ("reached", "no_answer", "wrong_number", "promised", "call_back_later
 CLOSING_OUTCOMES = frozenset({"reached", "wrong_number", "promised"})
 CLAIM_TTL_S = 900
 DUE_SOON = timedelta(minutes=30)
+REQUEST_LEAD = timedelta(minutes=15)  # a requested callback is worked from 15 min before its time
+RETRY_GAP = timedelta(hours=1)  # an unanswered callback waits this long before the next try
 SATISFACTION_RANGE = range(1, 6)
 COMMENT_MAX = 500
 
@@ -85,6 +87,7 @@ class WorklistRow:
     claimed_by: str | None
     mine: bool
     gate: GateDecision
+    ready: bool = True  # its time has come (see ``is_ready``)
 
     @property
     def id(self) -> str:
@@ -92,8 +95,8 @@ class WorklistRow:
 
     @property
     def workable(self) -> bool:
-        """Allowed by the gate and not held by another agent."""
-        return self.gate.allowed and (self.claimed_by is None or self.mine)
+        """Ready, allowed by the gate and not held by another agent."""
+        return self.ready and self.gate.allowed and (self.claimed_by is None or self.mine)
 
 
 def make_row(
@@ -122,7 +125,19 @@ def make_row(
         claimed_by=holder,
         mine=holder == agent_id,
         gate=gate,
+        ready=is_ready(callback, now),
     )
+
+
+def is_ready(
+    callback: Callback, now: datetime, *, lead: timedelta = REQUEST_LEAD, gap: timedelta = RETRY_GAP
+) -> bool:
+    """Whether the callback may be worked now: a requested one from ``lead`` before its time,
+    and any one no sooner than ``gap`` after its last dial or attempt."""
+    if callback.reason == CallbackReason.REQUESTED and parse_at(callback.due_at) > now + lead:
+        return False
+    tries = [s.at for s in callback.history if s.kind in ("dialed", "attempt")]
+    return not tries or parse_at(max(tries)) + gap <= now
 
 
 def order_key(callback: Callback) -> tuple[int, str, str]:
