@@ -37,6 +37,7 @@ class WorkbenchGroup(LazyGroup):
         "cache": "workbench.cli.cache_cmds:cache",
         "act": "workbench.cli.act_cmds:act",
         "outbox": "workbench.cli.act_cmds:outbox",
+        "callbacks": "workbench.cli.callback_cmds:callbacks",
     },
 )
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Cache file (WORKBENCH_DB).")

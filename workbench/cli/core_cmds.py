@@ -222,3 +222,12 @@ def generate(
             **build_portfolio(path, borrowers, seed, day, progress=_Progress(), workers=workers),
         }
     click.echo(json.dumps(result, ensure_ascii=False, indent=2))
+
+
+def _add_simulate() -> None:
+    from workbench.cli.callback_cmds import simulate
+
+    core.add_command(simulate)
+
+
+_add_simulate()

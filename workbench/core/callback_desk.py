@@ -204,23 +204,27 @@ class CallbackDesk:
         """Claim the first open callback of ``queues`` the gate allows now; and what it skipped."""
         self.ensure()
         skipped: list[Skipped] = []
-        with self._lock, self.store.write() as w:
-            for cid in book.candidates(w, queues):
-                record = w.get("callback", cid)
-                if record is None or book._live(record, now) not in (None, agent_id):
-                    continue
-                gap = timedelta(seconds=self.config.no_answer_retry_s)
-                if not is_ready(callback_from_json(record), now, gap=gap):
-                    continue
-                decision = self.gate(w, record, now)
-                if not decision.allowed:
+        gap = timedelta(seconds=self.config.no_answer_retry_s)
+        record = None
+        with self._lock:
+            with self.store.read() as conn:  # choose without the write lock …
+                r = Writer(conn)
+                chosen = None
+                for cid in book.candidates(r, queues):
+                    found = r.get("callback", cid)
+                    if found is None or book._live(found, now) not in (None, agent_id):
+                        continue
+                    if not is_ready(callback_from_json(found), now, gap=gap):
+                        continue
+                    decision = self.gate(r, found, now)
+                    if decision.allowed:
+                        chosen = cid
+                        break
                     until = iso_z(decision.allowed_from) if decision.allowed_from else None
                     skipped.append(Skipped(cid, decision.rule or "", until))
-                    continue
-                record = book.claim(w, cid, agent_id, now, self.config)
-                break
-            else:
-                record = None
+            if chosen is not None:  # … and claim it in one write (the claim checks again)
+                with self.store.write() as w:
+                    record = book.claim(w, chosen, agent_id, now, self.config)
         if record is not None:
             self._emit("callback.claimed", [record])
         return record, skipped

@@ -40,6 +40,7 @@ from workbench.core.storage import CoreStore
 from workbench.domain.calls import AgentState, CallState
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
+NEXT_AGAIN_S = 30  # an agent who found no callback to make presses "next" again after this
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +73,7 @@ class _Agent:
     busy_until: datetime | None = None  # talk or after-call work ends
     callback_id: str | None = None  # the callback of its outbound call
     outbound: str | None = None  # that call's id
+    idle_until: datetime | None = None  # found nothing to call back: asks again from then
 
 
 class Simulation:
@@ -197,11 +199,15 @@ class Simulation:
             apply_action(w, parse_action(body), now)
 
     def _next_callback(self, agent: _Agent, now: datetime) -> None:
+        if agent.idle_until is not None and now < agent.idle_until:
+            return
         slot = self.acd.agents[agent.agent_id]
         record, skipped = self.desk.claim_next(agent.agent_id, slot.queues, now)
         self.blocks |= {(s.callback_id, s.rule) for s in skipped}
         if record is None:
+            agent.idle_until = now + timedelta(seconds=NEXT_AGAIN_S)
             return
+        agent.idle_until = None
         self.claims.append((record["id"], agent.agent_id, now))
         try:
             info = self.desk.dial(self.acd, agent.agent_id, record["id"], now)
