@@ -233,3 +233,20 @@ async def test_the_palette_finds_a_borrower_and_opens_them(desk_cache):
         await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="opened")
         await wait_for_view(pilot)
         assert app.screen.view.borrower.name == "张伟"
+
+
+async def test_a_user_keymap_moves_one_binding_and_the_footer_follows(desk_cache, tmp_path):
+    from textual.command import CommandPalette
+
+    (config_dir(tmp_path) / "keymap.toml").write_text(
+        '[bindings]\n"app.palette" = "ctrl+k"\n', encoding="utf-8"
+    )
+    async with desk(desk_cache) as pilot:
+        app = pilot.app
+        assert app.keymap.problems == []
+        assert "^k 命令" in screen_text(pilot)
+        await pilot.press("ctrl+p")  # no longer the palette's key
+        await pilot.pause()
+        assert not isinstance(app.screen, CommandPalette)
+        await pilot.press("ctrl+k")
+        await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")

@@ -28,6 +28,7 @@ log = logging.getLogger("workbench.desk")
 MAX_SHOWN = 6
 """Problems listed in the start-up notice; the rest are in the log."""
 NOTICE_S = 20
+PALETTE_KEY = "ctrl+p"
 
 
 @dataclass
@@ -74,8 +75,16 @@ def apply_settings(app: App, settings: DeskSettings) -> Keymap:
         app.theme = DEFAULT_THEME
     keymap = load_desk_keymap(settings.keymap_name)
     settings.problems.extend(str(p) for p in keymap.problems)
-    app.set_keymap(keymap.mapping())
+    _set_keymap(app, keymap)
     return keymap
+
+
+def _set_keymap(app: App, keymap: Keymap) -> None:
+    mapping = keymap.mapping()
+    app.set_keymap(mapping)
+    # The footer finds the palette's key by this name (right-hand corner).
+    palette = mapping.get("app.palette", PALETTE_KEY).split(",")[0]
+    app.COMMAND_PALETTE_BINDING = palette  # type: ignore[misc]
 
 
 def watch_theme(app: App, theme: str) -> None:
@@ -121,6 +130,6 @@ def check_keymap_later(app: App, keymap: Keymap) -> None:
 
 def _checked(app: App, keymap: Keymap, problems: list[KeymapProblem]) -> None:
     if problems:
-        app.set_keymap(keymap.mapping())
+        _set_keymap(app, keymap)
         report_problems(app, [str(p) for p in problems])
     app.keymap_checked = True
