@@ -101,10 +101,11 @@ def _print(body: dict[str, Any]) -> None:
         flag = "逾期" if row["overdue"] else ("将到期" if row["due_soon"] else "")
         gate = "" if row["gate"]["allowed"] else f"拦截 {row['gate']['rule']}"
         held = f"认领 {row['claimed_by']}" if row["claimed_by"] else ""
-        click.echo(
+        line = (
             f"P{row['priority']} {row['due_at']} {row['reason']:<14} {row['borrower_id']} "
-            f"{row['borrower_name']} {row['number']} 尝试{row['attempts']} {flag} {gate} {held}".rstrip()
+            f"{row['borrower_name']} {row['number']} 尝试{row['attempts']} {flag} {gate} {held}"
         )
+        click.echo(line.rstrip())
 
 
 @click.command()
