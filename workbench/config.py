@@ -82,14 +82,18 @@ def load_settings(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
 
     Only ``keymap``, ``lang`` and ``theme`` (strings) are read; anything else is reported,
     never fatal: the desk starts with its defaults for what it cannot use."""
-    import tomllib
-
     path = path or settings_path()
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         return {}, []
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
+    except (OSError, UnicodeDecodeError) as exc:
+        return {}, [f"{path}: {exc}"]
+    import tomllib  # only when there is a file to read
+
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
         return {}, [f"{path}: {exc}"]
     values: dict[str, str] = {}
     problems: list[str] = []

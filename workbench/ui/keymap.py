@@ -25,8 +25,8 @@ from __future__ import annotations
 
 import re
 import string
-import tomllib
 from dataclasses import dataclass, field
+from functools import cache
 from pathlib import Path
 
 from textual.keys import Keys, _character_to_key
@@ -40,8 +40,14 @@ USER_KEYMAP = "keymap.toml"
 """The user's own overrides, in the config folder."""
 META_FIELDS = ("name", "description")
 MODIFIERS = ("ctrl", "shift", "alt", "meta", "super", "hyper")
-_NAMED = {k.value for k in Keys if "+" not in k.value and not k.value.startswith("<")}
-_NAMED |= {_character_to_key(c) for c in string.punctuation}
+
+
+@cache
+def _named_keys() -> frozenset[str]:
+    """Key names a terminal sends (``f5``, ``escape``, ``question_mark``…); built on first use,
+    off the desk's start-up path."""
+    named = {k.value for k in Keys if "+" not in k.value and not k.value.startswith("<")}
+    return frozenset(named | {_character_to_key(c) for c in string.punctuation})
 
 
 @dataclass(frozen=True)
@@ -133,7 +139,7 @@ def normalize_key(text: str) -> str | None:
     base = base.strip()
     if len(base) == 1:  # with a modifier a letter is the key, not the character: ctrl+s
         base = _character_to_key(base.lower()) if base.isprintable() else ""
-    elif base.lower() in _NAMED:
+    elif base.lower() in _named_keys():
         base = base.lower()
     else:
         return None
@@ -180,6 +186,8 @@ def _read_into(keymap: Keymap, path: Path) -> None:
 
 def read_keymap_file(path: Path) -> tuple[dict[str, Entry], list[KeymapProblem]]:
     """The valid entries of one keymap file and what is wrong with the rest."""
+    import tomllib  # only when a keymap file is read
+
     shown = str(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -241,20 +249,19 @@ def _flatten(table: dict, prefix: str = "") -> dict[str, object]:
     return flat
 
 
-_ERROR_LINE = re.compile(r"line (\d+)")
-_HEADER = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$")
+_HEADER = r"^\s*\[\s*([^\[\]]+?)\s*\]\s*(#.*)?$"
 _NAME = r"""(?:"[^"]*"|'[^']*'|[A-Za-z0-9_-]+)"""
-_ASSIGN = re.compile(rf"^\s*({_NAME}(?:\s*\.\s*{_NAME})*)\s*=")
-_PART = re.compile(rf"\s*({_NAME})\s*\.?")
+_ASSIGN = rf"^\s*({_NAME}(?:\s*\.\s*{_NAME})*)\s*="
+_PART = rf"\s*({_NAME})\s*\.?"
 
 
 def _error_line(message: str) -> int | None:
-    match = _ERROR_LINE.search(message)
+    match = re.search(r"line (\d+)", message)
     return int(match.group(1)) if match else None
 
 
 def _dotted(text: str) -> str:
-    return ".".join(part.strip("\"'") for part in _PART.findall(text))
+    return ".".join(part.strip("\"'") for part in re.findall(_PART, text))
 
 
 def key_lines(text: str) -> dict[str, int]:
@@ -262,10 +269,10 @@ def key_lines(text: str) -> dict[str, int]:
     found: dict[str, int] = {}
     table = ""
     for number, line in enumerate(text.splitlines(), 1):
-        if header := _HEADER.match(line):
+        if header := re.match(_HEADER, line):
             table = _dotted(header.group(1))
             found.setdefault(table, number)
-        elif assign := _ASSIGN.match(line):
+        elif assign := re.match(_ASSIGN, line):
             key = _dotted(assign.group(1))
             found.setdefault(f"{table}.{key}" if table else key, number)
     return found
