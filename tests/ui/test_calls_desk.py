@@ -198,6 +198,23 @@ async def test_without_telephony_the_bar_is_hidden_and_call_keys_explain(desk_ca
         assert any("未连接话务系统" in n.message for n in pilot.app._notifications)
 
 
+def change_queue(path, queue_id: str, **changes) -> None:
+    """Rewrite a queue record of the cache (as a feed change would)."""
+    from dataclasses import asdict
+
+    from workbench.store.apply import put_records
+    from workbench.store.db import connect, write_transaction
+    from workbench.store.queries import queues
+
+    conn = connect(path)
+    try:
+        queue = next(q for q in queues(conn) if q.id == queue_id)
+        with write_transaction(conn):
+            put_records(conn, "queue", {queue_id: asdict(queue) | changes})
+    finally:
+        conn.close()
+
+
 def outbox_bodies(path) -> list[dict]:
     """The request bodies in the cache's outbox, oldest first."""
     import json
@@ -346,21 +363,7 @@ async def test_call_keys_work_above_the_pop_and_the_forms(desk_cache):
 
 
 async def test_a_queue_that_needs_no_disposition_lets_the_agent_go_at_once(desk_cache):
-    from dataclasses import asdict
-
-    from workbench.store.apply import put_records
-    from workbench.store.db import connect, write_transaction
-    from workbench.store.queries import queues
-
-    conn = connect(desk_cache)
-    try:
-        queue = next(q for q in queues(conn) if q.id == "complaints")
-        with write_transaction(conn):
-            put_records(
-                conn, "queue", {"complaints": asdict(queue) | {"disposition_required": False}}
-            )
-    finally:
-        conn.close()
+    change_queue(desk_cache, "complaints", disposition_required=False)
     syncs: list[TelephonySync] = []
     async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
         app, sync = pilot.app, syncs[0]
@@ -378,3 +381,26 @@ async def test_a_queue_that_needs_no_disposition_lets_the_agent_go_at_once(desk_
         await pilot.press("f5")
         assert sync.commands == [CallCommand("state", state="available")]
         assert not isinstance(app.screen, WrapUpScreen)
+
+
+async def test_hostile_queue_names_and_codes_are_shown_literally(desk_cache):
+    hostile = "[b]还款[/b][@click=quit]"  # within the 24 characters a queue name is shown in
+    codes = ["[red]已解答[/red]", "\x1b[5m"]
+    change_queue(desk_cache, "repayment", name=hostile, dispositions=codes)
+    syncs: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(syncs)) as pilot:
+        app = pilot.app
+        call = offered([TWO_LOANS])
+        app.report_call_event(agent_event("available"))
+        app.report_call_event(call_event("offered", call))
+        await wait_for(pilot, lambda: hostile in screen_text(pilot), what="the literal name")
+        assert hostile in call_bar(pilot)
+        [title] = [line for line in screen_text(pilot).splitlines() if "╭─ 来电" in line]
+        assert hostile in title  # the pop's border title: not read as markup
+        app.report_call_event(call_event("answered", answered(call)))
+        app.report_call_event(call_event("ended", ended(answered(call), NOW)))
+        app.report_call_event(agent_event("after_call"))
+        await wait_for(pilot, lambda: isinstance(app.screen, WrapUpScreen), what="wrap-up")
+        text = screen_text(pilot)
+        assert "[red]已解答[/red]" in text and "\x1b" not in text
+        assert app.is_running

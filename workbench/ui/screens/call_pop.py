@@ -140,10 +140,11 @@ class CallPopScreen(ModalScreen[None]):
             return
         box = self.query_one("#call-pop")
         ringing = s.ringing
-        box.border_title = t(
+        title = t(
             "call.pop_title" if ringing else "call.pop_title_talking",
             queue=self.desk.queue_name(call.queue_id),
         )
+        box.border_title = Content(title)  # a str would be read as markup: the queue's name is not
         waited = rules.clock_text(rules.waited_s(s, self.app.clock()))
         number = t("call.pop_number", number=pii.mask_phone(call.number), waited=waited)
         self.query_one("#call-pop-number", Static).update(Content(number))

@@ -131,7 +131,7 @@ class WrapUpScreen(ModalScreen[None]):
     def on_mount(self) -> None:
         see_through(self, 0.6)
         box = self.query_one("#wrap-up")
-        box.border_title = t("wrap.title")
+        box.border_title = Content(t("wrap.title"))
         self._summary()
         codes = self.query_one(OptionList)
         codes.highlighted = None
