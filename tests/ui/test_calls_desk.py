@@ -153,6 +153,7 @@ async def test_several_borrowers_on_one_number_give_a_pick_list(desk_cache):
         await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
         assert isinstance(app.screen_stack[-2], DeskScreen)  # the old view was closed
         assert "此号码对应 2 位客户" in screen_text(pilot)
+        assert "回车 打开客户视图 · F2 接听" in screen_text(pilot)
         await pilot.press("down", "enter")
         await wait_for(
             pilot,

@@ -269,6 +269,9 @@ MESSAGES: dict[str, str] = {
     ),
     "call.pop_hint": "Enter / {answer} answer · {reject} reject · Esc hide (the call bar stays)",
     "call.pop_hint_pick": "↑↓ choose · Enter open the borrower · Esc hide",
+    "call.pop_hint_pick_ringing": (
+        "↑↓ choose · Enter open the borrower · {answer} answer · Esc hide"
+    ),
     "call.unknown_hint": (
         "Unknown number: find and verify the borrower, then press {link} in their view to link it"
     ),

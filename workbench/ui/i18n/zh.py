@@ -263,6 +263,7 @@ MESSAGES: dict[str, str] = {
     "call.pop_unknown": "未知号码：请在搜索框查找客户，核实身份后按 {link} 关联此号码",
     "call.pop_hint": "回车 / {answer} 接听 · {reject} 拒接 · Esc 隐藏（来电栏保留）",
     "call.pop_hint_pick": "↑↓ 选择 · 回车 打开客户视图 · Esc 隐藏",
+    "call.pop_hint_pick_ringing": "↑↓ 选择 · 回车 打开客户视图 · {answer} 接听 · Esc 隐藏",
     "call.unknown_hint": "未知号码：查找客户并核实身份后，在客户视图按 {link} 关联此号码",
     "call.no_telephony": "未连接话务系统，无法操作来电",
     "call.error": "话务操作失败：{detail}",

@@ -151,7 +151,10 @@ class CallPopScreen(ModalScreen[None]):
         who = self.query_one("#call-pop-who", Static)
         who.set_class(not call.borrower_ids and not s.borrower_id, "-unknown")
         who.update(Content(self._who_text()))
-        hint_key = "call.pop_hint" if ringing else "call.pop_hint_pick"
+        if self.picking:
+            hint_key = "call.pop_hint_pick_ringing" if ringing else "call.pop_hint_pick"
+        else:
+            hint_key = "call.pop_hint"
         self.query_one("#call-pop-hint", Static).update(Content(t(hint_key, **key_names(self.app))))
         self.refresh_bindings()
 
