@@ -45,10 +45,11 @@ PAGE_SIZE = 5000
 """Changes asked for per page: the reference core's maximum; per-request overhead is ~3 µs a
 record at 1,000 a page and ~1 µs at 5,000 (a page is still applied in one transaction)."""
 _MAX_CURSOR_CHARS = 64
-SYNC_CACHE_KB = 128 * 1024
+SYNC_CACHE_KB = 64 * 1024
 """Page cache of the connection a pull writes through (the readers' stay at ``store.db``'s):
 the upserts of a pull and the reads of the records they replace land on random pages of a
-multi-GB cache, and the B-tree's inner pages stay cached from one pull to the next."""
+multi-GB cache, and the B-tree's inner pages stay cached from one pull to the next. Not more:
+the desk's follower pulls inside the desk's process (its memory aim is 200 MB)."""
 WAL_CHECKPOINT_PAGES = 16_384
 """WAL pages (64 MB) after which a commit of the pull copies them back into the cache file,
 instead of SQLite's 1,000: one pull of 1,000 changes dirties a few thousand pages, and each
