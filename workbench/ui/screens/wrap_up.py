@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -164,7 +164,7 @@ class WrapUpScreen(ModalScreen[None]):
         if on:
             self._say(t("wrap.required"), "-warning")
 
-    def on_key(self, event) -> None:
+    def on_key(self, event: events.Key) -> None:
         """Digits 1–9 choose the code with that number."""
         codes = self.query_one(OptionList)
         if event.character and event.character in "123456789" and codes.has_focus:
