@@ -155,7 +155,9 @@ async def test_the_openapi_document_describes_every_entity_field(client):
     assert set(document["paths"]) == {"/v1/health", "/v1/changes", "/v1/stats", "/v1/actions",
                                       "/v1/events", "/v1/openapi.json", "/v1/events/poll",
                                       "/v1/agents/me", "/v1/agents/me/state",
-                                      "/v1/calls/{call_id}/{verb}"}  # fmt: skip
+                                      "/v1/calls/{call_id}/{verb}", "/v1/callbacks/figures",
+                                      "/v1/callbacks/next/claim",
+                                      "/v1/callbacks/{callback_id}/{verb}"}  # fmt: skip
     borrower = schemas["Borrower"]["properties"]
     assert borrower["phones"] == {"type": "array", "items": {"$ref": "#/components/schemas/Phone"}}
     assert schemas["Interaction"]["properties"]["agent_id"]["anyOf"][1] == {"type": "null"}
@@ -180,7 +182,7 @@ async def test_the_openapi_document_covers_every_route_and_its_error_answers(app
     union = {ref["$ref"].rsplit("/", 1)[1] for ref in schemas["Action"]["oneOf"]}
     assert union == {"NoteAction", "DispositionAction", "PromiseAction", "CallbackAction",
                      "EscalationAction", "MessageAction", "RevealAuditAction",
-                     "LinkNumberAction"}  # fmt: skip
+                     "LinkNumberAction", "CallbackOutcomeAction"}  # fmt: skip
     promise = schemas["PromiseAction"]["properties"]["payload"]
     assert promise["required"] == ["loan_id", "amount", "promised_date"]
     assert promise["properties"]["amount"]["minimum"] == 1

@@ -135,6 +135,20 @@ def snapshot(loan: LoanFacts | None, day: date, open_promises: int) -> dict[str,
     }
 
 
+CALLBACK_EXTRAS: dict[str, Any] = {
+    "claimed_by": None,
+    "claim_expires_at": None,
+    "history": [],
+    "first_attempt_at": None,
+    "last_outcome": None,
+    "satisfaction": None,
+    "comment": "",
+    "source": None,
+    "wait_s": 0,
+}
+"""The working fields of a callback (``models.Callback``), as a demo callback starts them."""
+
+
 def callback(
     rng: Random,
     bid: str,
@@ -171,4 +185,5 @@ def callback(
         "status": status,
         "created_at": stamp(created_day, created_s, offset_h),
         "queue_id": queue_id,
+        **CALLBACK_EXTRAS,
     }

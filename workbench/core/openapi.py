@@ -12,6 +12,7 @@ import re
 from typing import Any
 
 from workbench.core.actions import ACTION_TYPES, ENVELOPE, PAYLOADS, Field
+from workbench.core.openapi_callbacks import callback_paths, callback_schemas
 from workbench.core.openapi_calls import call_paths, call_schemas
 from workbench.domain import models
 from workbench.domain.models import ENTITIES
@@ -316,6 +317,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             "/v1/actions": {"post": _actions()},
             "/v1/events": {"get": _events()},
             **call_paths(_secured),
+            **callback_paths(_secured),
             "/v1/openapi.json": {
                 "get": {
                     "security": public,
@@ -329,7 +331,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             },
         },
         "components": {
-            "schemas": _schemas() | call_schemas(),
+            "schemas": _schemas() | call_schemas() | callback_schemas(),
             "securitySchemes": {
                 "bearer": {
                     "type": "http",
