@@ -78,6 +78,7 @@ class CallCenter:
         self.acd: Acd | None = None
         self._build_lock = threading.Lock()
         self._task: asyncio.Task | None = None
+        self._jobs: set[asyncio.Future[Any]] = set()  # the tick's store work in worker threads
 
     # -- the ACD and its task -------------------------------------------------------------------
 
@@ -112,8 +113,19 @@ class CallCenter:
         if self._task is None or self._task.done():
             self._task = asyncio.get_running_loop().create_task(self._tick(), name="acd")
 
+    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
+        """``fn(*args)`` in a worker thread; cancelling the caller never abandons the thread.
+
+        The job is shielded and kept in ``_jobs`` until it ends, so ``stop()`` can wait for it:
+        no thread of the tick is inside the store once ``stop()`` returns (the app closes it).
+        """
+        job = asyncio.ensure_future(run_in_threadpool(fn, *args))
+        self._jobs.add(job)
+        job.add_done_callback(self._jobs.discard)
+        return await asyncio.shield(job)
+
     async def _tick(self) -> None:
-        acd = self.acd or await run_in_threadpool(self.build)
+        acd = self.acd or await self._in_thread(self.build)
         indexed = 0.0
         loop = asyncio.get_running_loop()
         while True:
@@ -123,14 +135,14 @@ class CallCenter:
                 log.exception("the simulated ACD failed to advance")
             try:  # abandoned known calls become callbacks here, within a tick
                 if acd.abandoned_known or acd.outbound_done:
-                    await run_in_threadpool(self.callbacks.take_abandoned, acd)
-                await run_in_threadpool(self.callbacks.sweep, self.clock())
+                    await self._in_thread(self.callbacks.take_abandoned, acd)
+                await self._in_thread(self.callbacks.sweep, self.clock())
             except Exception:
                 log.exception("the callback desk failed a round")
             if loop.time() - indexed >= INDEX_EVERY_S:
                 indexed = loop.time()
                 with contextlib.suppress(Exception):  # a busy store: the next round retries
-                    if await run_in_threadpool(acd.phones.catch_up, self.store):
+                    if await self._in_thread(acd.phones.catch_up, self.store):
                         acd.refresh_numbers()
             await asyncio.sleep(self.config.tick_s)
 
@@ -145,12 +157,17 @@ class CallCenter:
             await self.stop()
 
     async def stop(self) -> None:
-        """Stop ticking."""
+        """Stop ticking, and wait for the tick's work in worker threads to end.
+
+        Once this returns no thread of the tick reads or writes the store, so the app may close it.
+        """
         task, self._task = self._task, None
         if task is not None:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError, RuntimeError):
                 await task
+        while self._jobs:
+            await asyncio.gather(*self._jobs, return_exceptions=True)
 
     # -- endpoints --------------------------------------------------------------------------------
 
