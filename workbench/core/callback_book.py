@@ -18,7 +18,7 @@ a claim or an outcome commits together with its feed record. Times are aware UTC
 
 from __future__ import annotations
 
-import uuid
+import hashlib
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -171,7 +171,7 @@ def add_trigger(w: Writer, trigger: Trigger, cfg: CallbackConfig) -> dict[str, A
     else:
         record = asdict(
             Callback(
-                id=trigger.record_id or "CB-" + uuid.uuid4().hex[:20],
+                id=trigger.record_id or callback_id_of(trigger.source),
                 borrower_id=trigger.borrower_id,
                 number=trigger.number,
                 reason=trigger.reason,
@@ -189,6 +189,11 @@ def add_trigger(w: Writer, trigger: Trigger, cfg: CallbackConfig) -> dict[str, A
     write(w, record)
     _source(w, trigger, record["id"])
     return record
+
+
+def callback_id_of(source: str) -> str:
+    """The id of the callback a trigger opens: stable, so a replayed day has the same ids."""
+    return "CB-" + hashlib.sha256(source.encode()).hexdigest()[:20]
 
 
 def _source(w: Writer, trigger: Trigger, callback_id: str | None) -> None:
@@ -327,7 +332,8 @@ def _unclaim(record: dict[str, Any]) -> None:
 def expire_claims(w: Writer, now: datetime) -> list[dict[str, Any]]:
     """Claims past their expiry go back to ``open``; returns the records changed."""
     rows = w.conn.execute(
-        "SELECT id FROM callback_open WHERE status = 'claimed' AND claim_expires_at <= ?",
+        "SELECT id FROM callback_open WHERE status = 'claimed' AND claim_expires_at <= ?"
+        " ORDER BY id",
         (iso_z(now),),
     ).fetchall()
     return [release(w, cid, "", now, kind="expired") for (cid,) in rows]

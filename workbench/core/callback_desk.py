@@ -133,7 +133,7 @@ class CallbackDesk:
             "SELECT data FROM records WHERE entity = 'promise' AND deleted = 0"
             " AND json_extract(data, '$.status') = 'pending'"
             " AND json_extract(data, '$.promised_date') >= ?"
-            " AND json_extract(data, '$.promised_date') <= ?",
+            " AND json_extract(data, '$.promised_date') <= ? ORDER BY seq",
             (first, now.date().isoformat()),
         ).fetchall()
         out = []

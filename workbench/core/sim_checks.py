@@ -66,11 +66,12 @@ def attempt_checks(sim) -> dict[str, int]:
         rows = conn.execute(
             "SELECT borrower_id, number, at, connected, collection FROM outbound_attempts"
         ).fetchall()
+    zones = {bid: _zone_of(sim.store, bid) for bid in {r[0] for r in rows}}
     outside = 0
     unanswered: Counter[tuple[str, Any]] = Counter()
     connected: Counter[tuple[str, Any]] = Counter()
     for borrower_id, number, at, was_connected, collection in rows:
-        local = parse_at(at).astimezone(SHANGHAI)
+        local = parse_at(at).astimezone(zones[borrower_id])
         outside += not in_window(policy, local)
         if was_connected and collection:
             connected[(borrower_id, local.date())] += 1
@@ -86,6 +87,14 @@ def attempt_checks(sim) -> dict[str, int]:
             n > policy.max_connected_collection_calls_per_day for n in connected.values()
         ),
     }
+
+
+def _zone_of(store, borrower_id: str) -> ZoneInfo:
+    borrower = store.get("borrower", borrower_id) or {}
+    try:
+        return ZoneInfo(borrower.get("tz") or "Asia/Shanghai")
+    except (ValueError, KeyError):
+        return SHANGHAI
 
 
 def overlapping_claims(sim) -> int:
