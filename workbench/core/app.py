@@ -50,6 +50,7 @@ from workbench.core.events import (
 from workbench.core.openapi import openapi_document
 from workbench.core.portfolio import Progress, open_portfolio
 from workbench.core.storage import CoreStore
+from workbench.core.wallboard_routes import WallboardService
 
 PROTOCOL = 1
 DEFAULT_LIMIT = 500
@@ -177,7 +178,8 @@ def build_app(
     ``heartbeat_s``, ``ring_size`` and ``poll_s`` tune ``/v1/events`` (tests shorten them).
     ``acd`` sets up the simulated call centre (``call_routes``; ``acd_clock`` is its clock,
     the wall clock by default; ``callbacks`` its callback rules); ``app.state.calls`` is its
-    ``CallCenter`` (``.callbacks`` its ``CallbackDesk``).
+    ``CallCenter`` (``.callbacks`` its ``CallbackDesk``); ``app.state.wallboard`` the
+    supervisor's ``WallboardService`` (``GET /v1/wallboard``, ``queue.stats`` events).
     ``app.state.events`` is the ``EventHub``: ``close()`` it to end every open stream.
     """
     app_version = _version()
@@ -186,6 +188,7 @@ def build_app(
     hub = EventHub(store.head, ring_size=ring_size, heartbeat_s=heartbeat_s, poll_s=poll_s)
     store.add_listener(hub.on_head)
     calls = CallCenter(store, hub, acd, clock=acd_clock, callbacks=callbacks)
+    wallboard = WallboardService(calls)
 
     async def health(request: Request) -> Response:
         head = await run_in_threadpool(store.head_cursor)
@@ -222,7 +225,7 @@ def build_app(
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        async with calls.running():
+        async with calls.running(), wallboard.running():
             yield
         hub.close()
         store.close()
@@ -236,6 +239,7 @@ def build_app(
             Route("/v1/events", events, methods=["GET"]),
             Route("/v1/openapi.json", openapi, methods=["GET"]),
             *calls.routes(),
+            *wallboard.routes(),
         ],
         middleware=[Middleware(BearerAuth, tokens=tokens)],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
@@ -244,6 +248,7 @@ def build_app(
     app.state.store = store
     app.state.events = hub
     app.state.calls = calls
+    app.state.wallboard = wallboard
     return app
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from workbench.core.actions import ACTION_TYPES, ENVELOPE, PAYLOADS, Field
 from workbench.core.openapi_callbacks import callback_paths, callback_schemas
 from workbench.core.openapi_calls import call_paths, call_schemas
+from workbench.core.openapi_wallboard import wallboard_paths
 from workbench.domain import models
 from workbench.domain.models import ENTITIES
 
@@ -318,6 +319,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             "/v1/events": {"get": _events()},
             **call_paths(_secured),
             **callback_paths(_secured),
+            **wallboard_paths(_secured),
             "/v1/openapi.json": {
                 "get": {
                     "security": public,

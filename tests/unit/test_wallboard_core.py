@@ -1,0 +1,155 @@
+"""The wallboard on the reference core: supervisors only, figures from the ACD, queue.stats."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from datetime import UTC, date, datetime, timedelta
+
+import httpx
+import pytest
+
+from workbench.core.acd_model import AcdConfig
+from workbench.core.app import build_app
+from workbench.core.auth import Identity, digest
+from workbench.core.portfolio import open_portfolio
+from workbench.core.storage import CoreStore
+
+T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+TOKENS = {"tok-sup": Identity("S001", "supervisor"), "tok-a1": Identity("A001", "agent")}
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def template(tmp_path_factory) -> str:
+    path = tmp_path_factory.mktemp("wallboard-template") / "core.db"
+    open_portfolio(path, 30, 3, date(2026, 11, 27)).close()
+    return str(path)
+
+
+@pytest.fixture
+def app(template, tmp_path):
+    path = tmp_path / "core.db"
+    shutil.copy(template, path)
+    store = CoreStore.open(path)
+    tokens = {digest(t): who for t, who in TOKENS.items()}
+    config = AcdConfig(colleagues=0, humans=("A001",))
+    app = build_app(store, tokens=tokens, acd=config, acd_clock=Clock())
+    yield app
+    store.close()
+
+
+def client(app, token: str) -> httpx.AsyncClient:
+    return httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://core.test",
+        headers={"Authorization": f"Bearer {token}"},
+    )
+
+
+def test_agent_token_is_refused_with_a_clear_message(app):
+    async def go():
+        async with client(app, "tok-a1") as c:
+            return await c.get("/v1/wallboard")
+
+    r = asyncio.run(go())
+    assert r.status_code == 403
+    assert r.json()["error"] == "supervisor_only"
+    assert "supervisor" in r.json()["message"] and "主管" in r.json()["message"]
+
+
+def test_supervisor_snapshot_has_every_queue_and_the_total(app):
+    async def go():
+        async with client(app, "tok-sup") as c:
+            r = await c.get("/v1/wallboard")
+            await app.state.wallboard.stop()
+            await app.state.calls.stop()
+            return r
+
+    r = asyncio.run(go())
+    assert r.status_code == 200
+    body = r.json()
+    queues = {q["queue_id"] for q in body["queues"]}
+    assert queues == {"repayment", "overdue", "lien_release", "complaints"}
+    assert body["total"]["queue_id"] == "*" and body["total"]["offered"] == 0
+    assert body["total"]["service_level"] is None  # no calls: no division by zero
+    assert {"agents", "escalations", "callbacks", "alerts", "trend"} <= set(body)
+
+
+def test_a_burst_turns_into_queue_stats_and_a_waiting_alert(app):
+    wall = app.state.wallboard
+    acd = app.state.calls.build()
+    clock = app.state.calls.clock
+    wall.round(clock())
+    for n in range(7):
+        acd.inject(f"1391234{n:04d}", "overdue", clock.now)
+    clock.now += timedelta(seconds=30)
+    stats = wall.round(clock())
+    rows = {r["queue_id"]: r for r in stats["rows"]}
+    assert rows["overdue"]["waiting"] == 7 and rows["overdue"]["longest_wait_s"] == 30
+    assert rows["*"]["waiting"] == 7
+    assert [(a["rule"], a["subject"]) for a in stats["alerts"]] == [("waiting", "overdue")]
+
+
+def test_queue_stats_reach_the_poll_endpoint(app):
+    async def go():
+        async with client(app, "tok-sup") as c:
+            first = (await c.get("/v1/events/poll")).json()["last_id"]
+            await c.get("/v1/wallboard")  # starts the board's task
+            acd = app.state.calls.build()
+            acd.inject("13912340000", "repayment", app.state.calls.clock())
+            seen = []
+            for _ in range(20):
+                r = await c.get("/v1/events/poll", params={"after": first, "wait": 1})
+                body = r.json()
+                first = body["last_id"]
+                seen += [e for e in body["events"] if e["event"] == "queue.stats"]
+                if any(
+                    "rows" in e["data"] and any(row["waiting"] for row in e["data"]["rows"])
+                    for e in seen
+                ):
+                    break
+            await app.state.wallboard.stop()
+            await app.state.calls.stop()
+            return seen
+
+    seen = asyncio.run(go())
+    assert any(
+        row["queue_id"] == "repayment" and row["waiting"] == 1
+        for e in seen
+        for row in e["data"].get("rows", [])
+    )
+
+
+def test_an_escalation_past_its_sla_raises_an_alert_and_clears_when_resolved(app):
+    wall, store = app.state.wallboard, app.state.store
+    clock = app.state.calls.clock
+    wall.round(clock())
+    esc = {
+        "id": "E-1",
+        "borrower_id": "B000001",
+        "loan_id": None,
+        "department": "legal",
+        "reason": "律师函",
+        "priority": "urgent",
+        "status": "open",
+        "created_at": "2026-11-26T20:00:00Z",
+        "sla_due_at": "2026-11-27T01:59:00Z",
+        "agent_id": "A001",
+        "snapshot": {},
+        "history": [],
+    }
+    store.upsert("escalation", "E-1", esc)
+    stats = wall.round(clock())
+    assert [(a["rule"], a["subject"]) for a in stats["alerts"]] == [("escalation_overdue", "E-1")]
+    assert stats["escalations"]["legal"]["overdue"] == 1
+    store.upsert("escalation", "E-1", esc | {"status": "resolved"})
+    stats = wall.round(clock())
+    assert stats["alerts"] == [] and stats["escalations"] == {}
