@@ -248,7 +248,7 @@ def initial_sync(url: str, borrowers: int, plan: Plan) -> dict[str, Any]:
     theirs = syncfigs.colleague_measure()
     if theirs is not None:
         with _stdout_to_stderr():  # its sqlite-utils children print to the inherited stdout
-            return theirs(borrowers)
+            return theirs(borrowers, repeats=plan.syncs, sqlite_utils=False)
     return syncfigs.initial_sync(url, plan.syncs)
 
 
