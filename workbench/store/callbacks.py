@@ -132,10 +132,15 @@ def next_callback(
 def contact_history(conn, borrower_id: str, number: str, now: datetime) -> list[ContactAttempt]:
     """Outbound calls of the borrower's last ``HISTORY_DAYS`` days, from the cache."""
     since = iso_z(now - timedelta(days=HISTORY_DAYS))
+    rows = conn.execute(
+        f"SELECT {schema.row_columns('interaction')} FROM interaction"
+        " WHERE borrower_id = ? AND started_at >= ? ORDER BY started_at DESC LIMIT 500",
+        (borrower_id, since),
+    )
+    codec = codec_of(conn)
     out: list[ContactAttempt] = []
-    for item in queries.interactions_page(conn, borrower_id, limit=200):
-        if item.started_at < since:
-            break
+    for row in rows:
+        item = records.to_model("interaction", codec.unpack(conn, "interaction", row))
         if item.channel != "call_out":
             continue
         out.append(
