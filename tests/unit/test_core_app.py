@@ -183,7 +183,8 @@ async def test_the_openapi_document_covers_every_route_and_its_error_answers(app
     union = {ref["$ref"].rsplit("/", 1)[1] for ref in schemas["Action"]["oneOf"]}
     assert union == {"NoteAction", "DispositionAction", "PromiseAction", "CallbackAction",
                      "EscalationAction", "MessageAction", "RevealAuditAction",
-                     "LinkNumberAction", "CallbackOutcomeAction"}  # fmt: skip
+                     "LinkNumberAction", "CallbackOutcomeAction",
+                     "EscalationUpdateAction"}  # fmt: skip
     promise = schemas["PromiseAction"]["properties"]["payload"]
     assert promise["required"] == ["loan_id", "amount", "promised_date"]
     assert promise["properties"]["amount"]["minimum"] == 1

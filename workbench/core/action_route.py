@@ -21,7 +21,9 @@ from starlette.responses import JSONResponse, Response
 from workbench.core import idempotency
 from workbench.core.actions import Action, InvalidAction, parse_action
 from workbench.core.auth import identity_of
+from workbench.core.escalation_actions import SUPERVISOR_ACTIONS
 from workbench.core.storage import CoreStore
+from workbench.domain.models import Role
 
 MAX_BODY = 64 * 1024
 PURGE_EVERY_S = 3600.0
@@ -68,6 +70,17 @@ def actions_endpoint(
         claimed = body.get("agent_id") if isinstance(body, dict) else None
         if isinstance(claimed, str) and claimed != who.agent_id:
             return _error(403, "forbidden", f"agent {who.agent_id} cannot act as agent {claimed}")
+        if (
+            isinstance(body, dict)
+            and body.get("type") in SUPERVISOR_ACTIONS
+            and who.role != Role.SUPERVISOR.value
+        ):
+            return _error(
+                403,
+                "supervisor_only",
+                f"只有主管可以处理升级工单 / only a supervisor may update escalations "
+                f"(this token's role is {who.role})",
+            )
         try:
             action = parse_action(body)
         except InvalidAction as exc:

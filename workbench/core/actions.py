@@ -28,6 +28,7 @@ ACTION_TYPES = (
     "reveal_audit",
     "link_number",
     "callback_outcome",
+    "escalation_update",
 )
 PRIORITIES = ("low", "normal", "high", "urgent")
 REVEAL_FIELDS = ("id_no", "phone", "debit_card")
@@ -138,6 +139,12 @@ PAYLOADS: dict[str, dict[str, Field]] = {
         "satisfaction": Field("int", False, 1, 5, doc="回访 score 1 (worst) .. 5 (best)"),
         "comment": _text(0, 500, required=False, multiline=True, doc="回访 comment"),
         "notes": _text(0, 4000, required=False, multiline=True),
+    },
+    "escalation_update": {  # supervisors only (core.escalation_actions)
+        "escalation_id": _id("the escalation updated"),
+        "verb": _enum(("acknowledge", "reassign", "comment", "resolve")),
+        "department": _enum(Department, required=False, doc="reassign: the new department"),
+        "comment": _text(0, 500, required=False, multiline=True),
     },
 }
 

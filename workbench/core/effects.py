@@ -18,7 +18,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from workbench.core import callback_actions
+from workbench.core import callback_actions, escalation_actions
 from workbench.core.actions import Action, InvalidAction, format_time, parse_time
 from workbench.core.storage import Writer
 from workbench.domain.callbacks import callback_priority
@@ -45,6 +45,7 @@ ENTITY_OF = {
     "reveal_audit": "audit",
     "link_number": "borrower",
     "callback_outcome": "interaction",
+    "escalation_update": "escalation",
 }
 MAX_AHEAD = timedelta(days=366)  # a promise or callback further out is a typo
 CALLBACK_GRACE = timedelta(hours=24)  # a callback may be booked for a moment just past
@@ -71,6 +72,8 @@ def apply_action(w: Writer, action: Action, now: datetime) -> tuple[str, str, in
         return callback_actions.apply_callback(w, action, borrower, action.payload["priority"])
     if action.type == "callback_outcome":
         return callback_actions.apply_outcome(w, action, now)
+    if action.type == "escalation_update":
+        return escalation_actions.apply_update(w, action)
     if w.exists(entity, action.id):
         raise InvalidAction(
             f"{entity} {action.id} already exists: each action creates a record with a new id"
