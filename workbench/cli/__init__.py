@@ -38,6 +38,7 @@ class WorkbenchGroup(LazyGroup):
         "act": "workbench.cli.act_cmds:act",
         "outbox": "workbench.cli.act_cmds:outbox",
         "callbacks": "workbench.cli.callback_cmds:callbacks",
+        "wallboard": "workbench.cli.wallboard_cmds:wallboard",
     },
 )
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Cache file (WORKBENCH_DB).")
