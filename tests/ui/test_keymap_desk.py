@@ -183,7 +183,7 @@ async def test_help_lists_the_live_keys_of_the_screen_under_the_keymap(desk_cach
         text = screen_text(pilot)
         assert "Help · keys" in text and "Keymap function-keys" in text
         assert "f7 n            Note" in text  # the keymap's keys, all of them
-        assert "f8 e            Escalate" in text
+        assert "f11 e           Escalate" in text
         assert "^q              Quit" in text
         await pilot.press("escape")
         await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="closed")
