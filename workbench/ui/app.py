@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, ClassVar, Protocol
+from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
 from textual.app import App
 from textual.binding import Binding, BindingType
@@ -115,6 +115,7 @@ class WorkbenchApp(App[None]):
             "ctrl+p", "command_palette", "key.palette", show=False, priority=True, id="app.palette"
         ),
         *CALL_BINDINGS,
+        Binding("f10", "supervisor", "key.supervisor", show=False, id="supervisor.open"),
     ]
 
     def __init__(
@@ -143,6 +144,9 @@ class WorkbenchApp(App[None]):
         self.agent_id = agent_id or config.default_agent_id()
         self.role = resolve_role(role)
         self._calls: CallDesk | None = None
+        self.wallboard_feed: Callable[..., Any] | None = None
+        """Makes the supervisor view's feed: ``wallboard_feed(on_update)`` → object with
+        ``start()``/``stop(timeout)`` (``sync.wallboard.WallboardFeed``); set by the launcher."""
         self.started_at = started_at
         self.title = t("app.title")
         self.sub_title = t("app.as_of", date=self.as_of().isoformat())
@@ -166,11 +170,26 @@ class WorkbenchApp(App[None]):
         if not DeskPalette.is_open(self):
             self.push_screen(DeskPalette())
 
+    # -- supervisor view (issue 7) ----------------------------------------------------------
+
+    def action_supervisor(self) -> None:
+        """Open the supervisor view (F10); an agent is told it is for supervisors."""
+        from workbench.ui.screens.supervisor import SupervisorScreen
+
+        if self.role != "supervisor":
+            message = t("supervisor.refused_role", role=self.role)
+            self.notify(message, severity="warning", markup=False)
+            return
+        if not isinstance(self.screen, SupervisorScreen):
+            self.push_screen(SupervisorScreen())
+
     # -- background sync --------------------------------------------------------------------
 
     def on_mount(self) -> None:
         desk_settings.report_problems(self, self._settings_problems)
         desk_settings.check_keymap_later(self, self.keymap)
+        if self.role == "supervisor":
+            self.call_later(self.action_supervisor)
         if self.sync is not None:
             self.run_worker(self.sync.start, thread=True, group="sync-control", exit_on_error=False)
             self.set_interval(SYNC_POLL_S, self._poll_sync)

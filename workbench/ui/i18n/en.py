@@ -486,4 +486,105 @@ MESSAGES: dict[str, str] = {
     "palette.no_key": "No key",
     "palette.borrower": "Open borrower {name}",
     "palette.borrower_help": "{phone} · {id_no} · {city} · {bucket}",
+    # supervisor view (issue 7)
+    "key.supervisor": "Wallboard",
+    "key.supervisor_drill": "Department",
+    "key.supervisor_queues": "Queues",
+    "key.supervisor_agents": "Agents",
+    "key.supervisor_escalations": "Escalations",
+    "key.esc_ack": "Acknowledge",
+    "key.esc_reassign": "Reassign",
+    "key.esc_comment": "Comment",
+    "key.esc_resolve": "Resolve",
+    "supervisor.title": "Wallboard · supervisor view",
+    "supervisor.no_core": "No core connected: the wallboard needs the core's live figures",
+    "supervisor.refused": "Not allowed to see the wallboard: {reason}",
+    "supervisor.refused_role": "The wallboard is for supervisors (your role: {role})",
+    "supervisor.error": "Wallboard figures unavailable: {reason}",
+    "supervisor.no_alerts": "No alerts",
+    "supervisor.alerts": "⚠ {count} alert(s): ",
+    "supervisor.more": " · {count} more",
+    "supervisor.alert.waiting": "{subject}: {value} waiting (limit {limit})",
+    "supervisor.alert.service_level": "{subject}: service level {value}% (target {limit}%)",
+    "supervisor.alert.escalation_due": "Escalation {subject} about to breach ({value} s left)",
+    "supervisor.alert.escalation_overdue": "Escalation {subject} is overdue",
+    "supervisor.total": "Total",
+    "supervisor.col.queue_id": "Queue",
+    "supervisor.col.waiting": "Waiting",
+    "supervisor.col.longest_wait_s": "Longest",
+    "supervisor.col.offered": "Offered",
+    "supervisor.col.answered": "Answered",
+    "supervisor.col.abandoned": "Abandoned",
+    "supervisor.col.service_level": "SL/target",
+    "supervisor.col.asa_s": "ASA",
+    "supervisor.col.aht_s": "AHT",
+    "supervisor.col.abandon_rate": "Abandon %",
+    "supervisor.col.available": "Avail",
+    "supervisor.col.on_call": "On call",
+    "supervisor.col.after_call": "ACW",
+    "supervisor.agent.agent_id": "Agent",
+    "supervisor.agent.state": "State",
+    "supervisor.agent.state_s": "For",
+    "supervisor.agent.queue_id": "Queue",
+    "supervisor.agent.call_s": "Call",
+    "supervisor.agent.number": "Caller",
+    "supervisor.state.offline": "Offline",
+    "supervisor.state.available": "Available",
+    "supervisor.state.on_call": "On call",
+    "supervisor.state.after_call": "After-call work",
+    "supervisor.state.break": "Break",
+    "supervisor.esc.department": "Department",
+    "supervisor.esc.open": "Open",
+    "supervisor.esc.acknowledged": "Ack'd",
+    "supervisor.esc.overdue": "Overdue",
+    "supervisor.esc.due_soon": "Due soon",
+    "supervisor.esc.oldest_s": "Oldest",
+    "supervisor.dept.supervisor": "Supervisor",
+    "supervisor.dept.risk": "Risk",
+    "supervisor.dept.legal": "Legal",
+    "supervisor.dept.collections": "Collections",
+    "supervisor.dept.complaints": "Complaints",
+    "supervisor.dept.operations": "Operations",
+    "supervisor.trend_waiting": "Waiting, last hour",
+    "supervisor.trend_sl": "Service level, last hour",
+    "supervisor.backlog_title": "Callback backlog by reason",
+    "supervisor.backlog_row": (
+        "{reason}: open {open} · overdue {overdue} · <1h {lt_1h} ·"
+        " 1–4h {1_4h} · 4–24h {4_24h} · ≥24h {ge_24h}"
+    ),
+    "supervisor.coverage": "Callback coverage {coverage} · overdue {overdue}",
+    "supervisor.help_formulas": "Metric formulas",
+    "supervisor.formulas": (
+        "Offered: every call that reached the queue. Answered: taken"
+        " by an agent. Abandoned: the caller hung up while waiting."
+        " A short abandon waited no longer than the queue's"
+        " short-abandon limit (5 s by default): a misdial.\n"
+        "Service level = calls answered within the threshold T ÷"
+        " (answered + abandoned after the short-abandon limit); T 20"
+        " s and target 80 % by default, set per queue; calls still"
+        " waiting are not counted yet.\n"
+        "ASA = mean queue wait of answered calls.\n"
+        "Abandon rate = abandoned (short ones included) ÷ offered.\n"
+        "AHT = mean talk + hold + after-call work of calls that have"
+        " ended.\n"
+        "The total judges each call by its own queue's T and limit,"
+        " then sums: not an average of percentages. No calls shows —."
+    ),
+    "supervisor.esc_title": "{department} · open escalations",
+    "supervisor.esc_placeholder": "Comment (for reassign: the department code, e.g. legal)",
+    "supervisor.esc_col.id": "Id",
+    "supervisor.esc_col.borrower_id": "Borrower",
+    "supervisor.esc_col.priority": "Priority",
+    "supervisor.esc_col.status": "Status",
+    "supervisor.esc_col.state": "SLA",
+    "supervisor.esc_col.sla_due_at": "Due",
+    "supervisor.esc_col.reason": "Reason",
+    "supervisor.esc_state.ok": "On time",
+    "supervisor.esc_state.due_soon": "Due soon",
+    "supervisor.esc_state.overdue": "Overdue",
+    "supervisor.esc_state.resolved": "Resolved",
+    "supervisor.esc_sent.acknowledge": "Acknowledgement queued: {id}",
+    "supervisor.esc_sent.reassign": "Reassignment queued: {id}",
+    "supervisor.esc_sent.comment": "Comment queued: {id}",
+    "supervisor.esc_sent.resolve": "Resolution queued: {id}",
 }
