@@ -117,6 +117,7 @@ def test_an_unknown_caller_makes_no_callback(app, clock) -> None:
 
 async def test_the_tick_turns_an_abandoned_call_into_a_callback_within_a_minute(app, clock):
     center = app.state.calls
+    center.callbacks.ensure()
     acd = await center.ready()  # the tick task runs on this loop with the fake clock
     number = app.state.store.get("borrower", "B000003")["phones"][0]["number"]
     acd.inject(number, sorted(acd.queues)[0], clock(), patience_s=20)

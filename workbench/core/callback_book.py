@@ -145,9 +145,10 @@ def add_trigger(w: Writer, trigger: Trigger, cfg: CallbackConfig) -> dict[str, A
     priority = trigger.priority or callback_priority(
         trigger.reason, trigger.wait_s, worst, borrower.get("flags", ())
     )
-    due = callback_due_at(
-        cfg.policy, trigger.reason, trigger.at, zone, requested_at=trigger.requested_at
-    ).astimezone(UTC)
+    if trigger.requested_at is not None:  # an agent booked the time (the callback action)
+        due = trigger.requested_at.astimezone(UTC)
+    else:
+        due = callback_due_at(cfg.policy, trigger.reason, trigger.at, zone).astimezone(UTC)
     key = merge_key(trigger.borrower_id, trigger.reason)
     row = w.conn.execute("SELECT id FROM callback_open WHERE merge_key = ?", (key,)).fetchone()
     existing = w.get("callback", row[0]) if row else None

@@ -69,16 +69,17 @@ class CallbackDesk:
         book.ACTIVE_CONFIG = self.config  # the callback actions of this core follow it
         self.publish = publish
         self._lock = threading.RLock()
-        self._watch_seq: int | None = None
+        self._watch_seq = store.head()  # 回访: escalations resolved from now on
+        self._ready = False
         self._last_sweep: datetime | None = None
 
     def ensure(self) -> None:
-        """Create the book's tables (once) and start watching the feed at its head."""
+        """Create the book's tables (once)."""
         with self._lock:
-            if self._watch_seq is None:
+            if not self._ready:
                 with self.store.write() as w:
                     book.ensure_tables(w)
-                    self._watch_seq = w.head
+                self._ready = True
 
     def _emit(self, kind: str, records: list[dict[str, Any]]) -> None:
         if self.publish is not None:
@@ -113,16 +114,23 @@ class CallbackDesk:
         return written
 
     def sweep(self, now: datetime, *, force: bool = False) -> list[dict[str, Any]]:
-        """Expired claims, broken promises and resolved escalations (throttled)."""
-        self.ensure()
+        """Expired claims, broken promises and resolved escalations (throttled).
+
+        The first call only starts the period (no store work), so a core that just started,
+        or a test that stops its app at once, has no sweep in a worker thread to wait for.
+        """
         every = timedelta(seconds=self.config.sweep_every_s)
         with self._lock:
+            if self._last_sweep is None and not force and every > timedelta(0):
+                self._last_sweep = now
+                return []
             if not force and self._last_sweep is not None and now - self._last_sweep < every:
                 return []
             self._last_sweep = now
-            with self.store.write() as w:
-                released = book.expire_claims(w, now)
-                written = self._broken_promises(w, now) + self._follow_ups(w, now)
+        self.ensure()
+        with self._lock, self.store.write() as w:
+            released = book.expire_claims(w, now)
+            written = self._broken_promises(w, now) + self._follow_ups(w, now)
         self._emit("callback.released", released)
         self._emit("callback.updated", written)
         return released + written

@@ -97,6 +97,22 @@ def _zone_of(store, borrower_id: str) -> ZoneInfo:
         return SHANGHAI
 
 
+def duplicate_open(sim) -> int:
+    """Borrower-and-reason pairs with more than one open callback, one made today among them."""
+    groups: Counter[tuple[str, str]] = Counter()
+    made: set[tuple[str, str]] = set()
+    with sim.store.read() as conn:
+        rows = conn.execute("SELECT data FROM records WHERE entity = 'callback' AND deleted = 0")
+        for (data,) in rows:
+            record = orjson.loads(data)
+            if record["status"] in ("open", "claimed"):
+                key = (record["borrower_id"], record["reason"])
+                groups[key] += 1
+                if record.get("source"):
+                    made.add(key)
+    return sum(1 for key, n in groups.items() if n > 1 and key in made)
+
+
 def overlapping_claims(sim) -> int:
     """Claims taken while another agent's claim on the same callback was still live."""
     overlaps = 0
@@ -145,6 +161,7 @@ def day_figures(sim, end: datetime) -> dict[str, Any]:
             "callbacks_created_after_60s": len(sim.created_late),
             "max_abandon_to_callback_s": sim.max_creation_s,
             "overlapping_claims": overlapping_claims(sim),
+            "duplicate_open_callbacks": duplicate_open(sim),
             **attempt_checks(sim),
         },
         "callbacks": book,
