@@ -19,6 +19,7 @@ from workbench.core.storage import CoreStore
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 Beijing, a Friday
 TOKENS = {"tok-a1": Identity("A001", "agent"), "tok-a2": Identity("A002", "agent")}
+SUPERVISOR = {"tok-s1": Identity("A018", "supervisor")}
 
 
 class Clock:
@@ -49,7 +50,7 @@ def app(template, tmp_path, clock):
     shutil.copy(template, tmp_path / "core.db")
     store = CoreStore.open(tmp_path / "core.db")
     config = AcdConfig(colleagues=0, humans=("A001", "A002"), answer_share=1.0, pickup_s=(5, 5))
-    tokens = {digest(token): who for token, who in TOKENS.items()}
+    tokens = {digest(token): who for token, who in (TOKENS | SUPERVISOR).items()}
     app = build_app(store, tokens=tokens, acd=config, acd_clock=clock, clock=clock)
     yield app
     store.close()
@@ -283,3 +284,25 @@ async def test_next_claims_the_top_callback_and_figures_count_it(app, clock) -> 
     figures = (await a1.get("/v1/callbacks/figures")).json()
     assert figures["total"]["abandoned_known"] == 1 and figures["total"]["coverage"] == 1.0
     assert set(figures["total"]) >= {"open", "overdue", "median_abandon_to_first_attempt_s"}
+
+
+async def test_an_escalation_resolved_by_a_supervisor_calls_for_a_follow_up(app, clock) -> None:
+    desk = app.state.calls.callbacks
+    a1, _ = clients(app)
+    boss = httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app),
+        base_url="http://core.test",
+        headers={"Authorization": "Bearer tok-s1"},
+    )
+    raised = action("escalation", "B000006", "A001", clock(), department="complaints",
+                    reason="投诉催收态度", priority="high")  # fmt: skip
+    raised["id"] = "E-" + uuid.uuid4().hex
+    assert (await post_action(a1, raised)).status_code == 201
+    assert [r for r in desk.sweep(clock(), force=True) if r["reason"] == "follow_up"] == []
+    resolve = action("escalation_update", "B000006", "A018", clock(),
+                     escalation_id=raised["id"], verb="resolve", comment="已处理")  # fmt: skip
+    resolve["id"] = "U-" + uuid.uuid4().hex
+    assert (await post_action(boss, resolve)).status_code == 201, "resolve refused"
+    made = [r for r in desk.sweep(clock(), force=True) if r["reason"] == "follow_up"]
+    assert len(made) == 1 and made[0]["source"] == "escalation:" + raised["id"]
+    assert made[0]["borrower_id"] == "B000006" and made[0]["status"] == "open"
