@@ -12,7 +12,7 @@ from textual.containers import Vertical
 from textual.content import Content
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, LoadingIndicator, Static, TabbedContent
+from textual.widgets import Header, LoadingIndicator, Static, TabbedContent
 from textual.worker import Worker, WorkerState
 
 from workbench.domain.models import Interaction
@@ -26,6 +26,7 @@ from workbench.ui.widgets.call_bar import CallBar
 from workbench.ui.widgets.followups_panel import FollowUpsPanel
 from workbench.ui.widgets.history_detail import HistoryDetail
 from workbench.ui.widgets.history_view import PAGE, HistoryView
+from workbench.ui.widgets.key_footer import KeyFooter
 from workbench.ui.widgets.loan_panel import LoanPanel
 from workbench.ui.widgets.payments_table import PaymentsTable
 from workbench.ui.widgets.schedule_table import ScheduleTable
@@ -135,7 +136,7 @@ class BorrowerScreen(Screen):
         self.loan_index = 0
         self._push_after_refresh = False
         if self.is_mounted:
-            self.query_one("#borrower-body").display = False  # not the last borrower's data
+            self._hide_body(True)  # not the last borrower's data meanwhile
             self.load()
 
     @property
@@ -154,7 +155,7 @@ class BorrowerScreen(Screen):
         yield Vertical(LoadingIndicator(), id="borrower-body")
         yield CallBar(id="call-bar")
         yield SyncBar(id="sync-bar")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.load()
@@ -177,7 +178,7 @@ class BorrowerScreen(Screen):
         if event.state != WorkerState.ERROR or event.worker.group != "borrower":
             return
         detail = t("error.cache", detail=plain(str(event.worker.error), 200))
-        self.query_one("#borrower-body").display = True
+        self._hide_body(False)
         if self.view is not None:  # a refresh failed: what is shown stays
             self._push_if_asked()
             self.notify(detail, severity="error", markup=False)
@@ -188,7 +189,7 @@ class BorrowerScreen(Screen):
         if message.generation != self._generation or message.borrower_id != self.borrower_id:
             return  # an older reading, or another borrower's
         holder = self.query_one("#borrower-body")
-        holder.display = True
+        self._hide_body(False)
         view = message.view
         if view is None:  # no such borrower (or deleted at the core meanwhile)
             self.view = None
@@ -247,9 +248,14 @@ class BorrowerScreen(Screen):
         self.refresh_bindings()
         self.set_focus(self.query_one(HistoryView))
 
+    def _hide_body(self, hidden: bool) -> None:
+        """Hide what is shown while another borrower is read (the layout, the focus and the
+        keys stay, so nothing is laid out or rebuilt twice)."""
+        self.query_one("#borrower-body").styles.visibility = "hidden" if hidden else "visible"
+
     def _show_message(self, text: str, kind: str) -> None:
         body = self.query_one("#borrower-body")
-        body.display = True
+        self._hide_body(False)
         body.remove_children()
         body.mount(Static(Content(text), classes=f"screen-message -{kind}"))
 
@@ -284,10 +290,14 @@ class BorrowerScreen(Screen):
         self._show_loan(self.loan_index)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # While another borrower is read the keys stay as they were (the actions wait for
+        # the view), so the footer is not rebuilt twice for one borrower.
+        bodies = self.query(BorrowerBody)
+        shown = self.view or (bodies.first().view if bodies else None)
         if action == "loan":
-            return self.view is not None and len(self.view.loans) > 1
+            return shown is not None and len(shown.loans) > 1
         if action in ("tab", "note", "form"):
-            return self.view is not None
+            return shown is not None
         return True
 
     def action_note(self) -> None:
@@ -319,7 +329,8 @@ class BorrowerScreen(Screen):
 
     def action_loan(self, step: int) -> None:
         """Show the previous (-1) or next (1) loan's schedule."""
-        self._show_loan(self.loan_index + step)
+        if self.view is not None:
+            self._show_loan(self.loan_index + step)
 
     def action_tab(self, name: str) -> None:
         """Switch to one of the tabs and put the focus in it."""

@@ -11,7 +11,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.content import Content
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Static
+from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.ui.bindings import localize_bindings
@@ -19,6 +19,7 @@ from workbench.ui.cache import close_readers, reader
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.call_bar import CallBar
+from workbench.ui.widgets.key_footer import KeyFooter
 from workbench.ui.widgets.results_table import ResultsTable
 from workbench.ui.widgets.search_box import SearchBox
 from workbench.ui.widgets.sync_bar import SyncBar
@@ -60,7 +61,7 @@ class DeskScreen(Screen):
         yield ResultsTable(id="results")
         yield CallBar(id="call-bar")
         yield SyncBar(id="sync-bar")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.query_one(SearchBox).focus()
