@@ -22,8 +22,13 @@ def _own_config(tmp_path, monkeypatch):
 
 
 async def _results(pilot) -> None:
+    from workbench.ui.widgets.results_table import ResultsTable
+
     await search(pilot, "zw")
     await pilot.app.workers.wait_for_complete()
+    table = pilot.app.screen.query_one(ResultsTable)
+    # The columns fit the rows once the table has measured them (a masked ID is 18 wide).
+    await wait_for(pilot, lambda: table.columns["id_no"].content_width >= 18, what="widths")
 
 
 def test_desk_in_chinese(snap_compare, make_app, demo_cache):
