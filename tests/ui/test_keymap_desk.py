@@ -102,7 +102,7 @@ async def test_each_shipped_keymap_takes_a_call_from_pop_to_ready(desk_cache, na
 
 
 async def test_a_broken_user_keymap_is_reported_and_the_desk_works_on_its_defaults(
-    desk_cache, tmp_path
+    desk_cache, tmp_path, caplog
 ):
     user = config_dir(tmp_path) / "keymap.toml"
     user.write_text(
@@ -128,6 +128,8 @@ async def test_a_broken_user_keymap_is_reported_and_the_desk_works_on_its_defaul
         ]
         notices = "\n".join(n.message for n in app._notifications)
         assert f"{user}:4" in notices and f"{user}:3" in notices and f"{user}:5" in notices
+        logged = [r.getMessage() for r in caplog.records if r.name == "workbench.desk"]
+        assert [line.removeprefix("keymap/settings: ") for line in logged] == problems
 
         # the desk works: vim keys from the chosen keymap, Q from the user's, defaults elsewhere
         assert await search(pilot, "张伟")
