@@ -27,7 +27,9 @@ def supervisor_desk(cache, served, token="tok-sup", role="supervisor"):
 
 
 def row_colour(screen: SupervisorScreen, queue_id: str, column: str) -> str:
-    cell = screen.query_one("#queues").get_cell(queue_id, column)
+    from workbench.ui.screens.supervisor import QUEUE_COLUMNS
+
+    cell = screen.query_one("#queues").cells(queue_id)[QUEUE_COLUMNS.index(column)]
     return str(cell.style)
 
 

@@ -162,6 +162,7 @@ class Board:
         self._dirty: set[str] = set(self.queues) | {TOTAL}
         self._sent: dict[str, dict[str, Any]] = {}
         self._dirty_agents: set[str] = set()
+        self._sent_agents: dict[str, tuple[Any, ...]] = {}
         self.trend: deque[tuple[str, int, float | None]] = deque(maxlen=TREND_POINTS)
 
     # -- events ---------------------------------------------------------------------------------
@@ -326,13 +327,20 @@ class Board:
         self.trend.append((iso_z(now), total.waiting, total.figures.service_level))
 
     def changed_agents(self, now: datetime) -> list[dict[str, Any]]:
-        """The agents (as JSON) whose state or call changed since the last call."""
+        """The agents (as JSON) whose state, call or queue changed since they were last sent
+        (time in state alone is no change: the view counts it from ``since``)."""
         names, self._dirty_agents = sorted(self._dirty_agents), set()
-        return [
-            agent_json(self.agents[a], self.calls.get(self.agents[a].call_id or ""), now)
-            for a in names
-            if a in self.agents
-        ]
+        out = []
+        for aid in names:
+            agent = self.agents.get(aid)
+            if agent is None:
+                continue
+            row = agent_json(agent, self.calls.get(agent.call_id or ""), now)
+            key = (row["state"], row["since"], row["call_id"], row["queue_id"], row["number"])
+            if self._sent_agents.get(aid) != key:
+                self._sent_agents[aid] = key
+                out.append(row)
+        return out
 
     def agent_rows(self, now: datetime) -> list[dict[str, Any]]:
         """Each agent: state, seconds in it, its call's queue and length (no number: PII)."""

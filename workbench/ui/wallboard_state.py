@@ -11,12 +11,14 @@ the queue pane only the rows that changed.
 
 from __future__ import annotations
 
+import time
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
 from workbench.domain.alerts import AlertRules
 from workbench.domain.metrics import TOTAL
+from workbench.domain.wallboard import parse_at
 
 TREND_POINTS = 60
 ABANDON_WARN = 0.05
@@ -40,10 +42,12 @@ class WallboardState:
     sl_trend: deque[float] = field(default_factory=lambda: deque(maxlen=TREND_POINTS))
     as_of: str | None = None
     changed_rows: set[str] = field(default_factory=set)
+    changed_agents: set[str] = field(default_factory=set)
+    received: float = 0.0  # monotonic time ``as_of`` arrived (durations move on from it)
 
     def take_snapshot(self, body: dict[str, Any]) -> None:
         """Replace everything with ``GET /v1/wallboard``'s answer."""
-        self.as_of = body.get("as_of")
+        self.as_of, self.received = body.get("as_of"), time.monotonic()
         self.queues = {row["queue_id"]: row for row in [*body["queues"], body["total"]]}
         self.agents = {a["agent_id"]: a for a in body.get("agents", [])}
         self.escalations = body.get("escalations", {})
@@ -57,17 +61,20 @@ class WallboardState:
         for point in body.get("trend", []):
             self._point(point)
         self.changed_rows = set(self.queues)
+        self.changed_agents = set(self.agents)
 
     def take_stats(self, data: dict[str, Any]) -> set[str]:
         """Merge one ``queue.stats`` event; returns the panes that changed."""
         panes: set[str] = set()
-        self.as_of = data.get("as_of", self.as_of)
+        if data.get("as_of"):
+            self.as_of, self.received = data["as_of"], time.monotonic()
         for row in data.get("rows", []):
             self.queues[row["queue_id"]] = row
             self.changed_rows.add(row["queue_id"])
             panes.add("queues")
         for agent in data.get("agents", []):
             self.agents[agent["agent_id"]] = agent
+            self.changed_agents.add(agent["agent_id"])
             panes.add("agents")
         if "escalations" in data:
             self.escalations = data["escalations"]
@@ -84,6 +91,13 @@ class WallboardState:
         _, waiting, sl = point
         self.waiting_trend.append(int(waiting))
         self.sl_trend.append(round((sl if sl is not None else 1.0) * 100, 1))
+
+    def seconds_since(self, at: str | None) -> float | None:
+        """Seconds from ``at`` (UTC ISO Z) to the board's ``as_of`` (None when unknown)."""
+        if not at or not self.as_of:
+            return None
+        elapsed = time.monotonic() - self.received
+        return max(0.0, (parse_at(self.as_of) - parse_at(at)).total_seconds() + elapsed)
 
     def rows(self) -> list[dict[str, Any]]:
         """The queue rows by id, the total last."""

@@ -13,6 +13,7 @@ comment or resolve one through the outbox. The help screen shows the metric form
 
 from __future__ import annotations
 
+import threading
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -26,6 +27,7 @@ from workbench.domain.metrics import TOTAL
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.i18n import t
 from workbench.ui.wallboard_state import WallboardState
+from workbench.ui.widgets.row_pane import RowPane
 
 QUEUE_COLUMNS = (
     "queue_id",
@@ -42,8 +44,11 @@ QUEUE_COLUMNS = (
     "on_call",
     "after_call",
 )
+QUEUE_WIDTHS = (14, 5, 9, 6, 6, 6, 14, 9, 9, 8, 5, 5, 5)
+AGENT_WIDTHS = (8, 10, 8, 14, 9, 13)
 AGENT_COLUMNS = ("agent_id", "state", "state_s", "queue_id", "call_s", "number")
 ESC_COLUMNS = ("department", "open", "acknowledged", "overdue", "due_soon", "oldest_s")
+DURATION_TICK_S = 5.0
 LEVEL_VAR = {"bad": "error", "warn": "warning", "ok": "success"}
 
 
@@ -97,13 +102,17 @@ class SupervisorScreen(Screen[None]):
         self.feed: Any = None
         self.refused: str | None = None
         self.updates = 0
+        self._palette: dict[str, str] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(t("supervisor.title"), id="sv-title")
         yield Static("", id="sv-alerts")
-        yield DataTable(id="queues", cursor_type="row", zebra_stripes=True)
+        titles = [t(f"supervisor.col.{key}") for key in QUEUE_COLUMNS]
+        right = [key != "queue_id" for key in QUEUE_COLUMNS]
+        yield RowPane(list(zip(titles, QUEUE_WIDTHS, strict=True)), right=right, id="queues")
         with Horizontal(id="sv-middle"):
-            yield DataTable(id="agents", cursor_type="row")
+            titles = [t(f"supervisor.agent.{key}") for key in AGENT_COLUMNS]
+            yield RowPane(list(zip(titles, AGENT_WIDTHS, strict=True)), id="agents")
             yield DataTable(id="escalations", cursor_type="row")
         with Horizontal(id="sv-bottom"):
             yield Static("", id="sv-backlog")
@@ -115,15 +124,11 @@ class SupervisorScreen(Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
-        queues = self.query_one("#queues", DataTable)
-        for key in QUEUE_COLUMNS:
-            queues.add_column(t(f"supervisor.col.{key}"), key=key)
-        agents = self.query_one("#agents", DataTable)
-        for key in AGENT_COLUMNS:
-            agents.add_column(t(f"supervisor.agent.{key}"), key=key)
         escalations = self.query_one("#escalations", DataTable)
         for key in ESC_COLUMNS:
             escalations.add_column(t(f"supervisor.esc.{key}"), key=key)
+        self.set_interval(DURATION_TICK_S, self._tick_durations)
+        self.app.theme_changed_signal.subscribe(self, self._recolour)
         factory = getattr(self.app, "wallboard_feed", None)
         if factory is None:
             self.query_one("#sv-alerts", Static).update(t("supervisor.no_core"))
@@ -138,8 +143,11 @@ class SupervisorScreen(Screen[None]):
     # -- updates (from the feed's thread) -------------------------------------------------------
 
     def feed_update(self, kind: str, payload: Any) -> None:
-        """The feed's callback: safe from any thread."""
-        self.app.call_from_thread(self.take, kind, payload)
+        """The feed's callback: safe from any thread (the UI's own included)."""
+        if threading.get_ident() == self.app._thread_id:
+            self.take(kind, payload)
+        else:
+            self.app.call_from_thread(self.take, kind, payload)
 
     def take(self, kind: str, payload: Any) -> None:
         """Apply one update on the UI thread."""
@@ -174,8 +182,16 @@ class SupervisorScreen(Screen[None]):
     def _colour(self, level: str | None) -> str:
         if level is None:
             return ""
-        variables = self.app.get_css_variables()
-        return variables.get(LEVEL_VAR[level], "")
+        if self._palette is None:  # the theme's colours, read once per theme
+            self._palette = self.app.get_css_variables()
+        return self._palette.get(LEVEL_VAR[level], "")
+
+    def _recolour(self, _theme: object = None) -> None:
+        """The theme changed (e.g. to high contrast): colour every row again."""
+        self._palette = None
+        self.state.changed_rows = set(self.state.queues)
+        self.redraw({"queues", "escalations"})
+        self.query_one("#queues", RowPane).restyle()
 
     def _queue_cells(self, row: dict[str, Any]) -> list[Text]:
         cells = []
@@ -195,35 +211,36 @@ class SupervisorScreen(Screen[None]):
         return cells
 
     def _queues(self) -> None:
-        table = self.query_one("#queues", DataTable)
+        pane = self.query_one("#queues", RowPane)
         changed, self.state.changed_rows = self.state.changed_rows, set()
-        existing = {key.value for key in table.rows}
-        rows = self.state.rows()
-        if set(q["queue_id"] for q in rows) - existing and existing:
-            table.clear()
-            existing = set()
-        for row in rows:
+        for row in self.state.rows():
             qid = row["queue_id"]
-            if qid not in existing:
-                table.add_row(*self._queue_cells(row), key=qid)
-            elif qid in changed:
-                for key, cell in zip(QUEUE_COLUMNS, self._queue_cells(row), strict=True):
-                    table.update_cell(qid, key, cell)
+            if qid in changed or pane.cells(qid) is None:
+                pane.set_row(qid, self._queue_cells(row))
+
+    def _agent_cells(self, aid: str) -> list[Any]:
+        agent = self.state.agents[aid]
+        return [
+            aid,
+            t(f"supervisor.state.{agent['state']}"),
+            figure("state_s", self.state.seconds_since(agent.get("since"))),
+            agent.get("queue_id") or "",
+            figure("call_s", self.state.seconds_since(agent.get("call_started_at"))),
+            agent.get("number") or "",
+        ]
 
     def _agents(self) -> None:
-        table = self.query_one("#agents", DataTable)
-        table.clear()
-        for aid in sorted(self.state.agents):
-            agent = self.state.agents[aid]
-            cells = [
-                aid,
-                t(f"supervisor.state.{agent['state']}"),
-                figure("state_s", agent.get("state_s")),
-                agent.get("queue_id") or "",
-                figure("call_s", agent.get("call_s")),
-                agent.get("number") or "",
-            ]
-            table.add_row(*cells, key=aid)
+        pane = self.query_one("#agents", RowPane)
+        changed, self.state.changed_agents = self.state.changed_agents, set()
+        for aid in sorted(changed):
+            pane.set_row(aid, self._agent_cells(aid))
+
+    def _tick_durations(self) -> None:
+        """Time in state and call length move on between events (every few seconds)."""
+        pane = self.query_one("#agents", RowPane)
+        for aid, agent in self.state.agents.items():
+            if agent["state"] != "offline":
+                pane.set_row(aid, self._agent_cells(aid))
 
     def _escalations(self) -> None:
         table = self.query_one("#escalations", DataTable)
@@ -273,7 +290,7 @@ class SupervisorScreen(Screen[None]):
         self.dismiss()
 
     def action_focus(self, pane: str) -> None:
-        self.query_one(f"#{pane}", DataTable).focus()
+        self.query_one(f"#{pane}").focus()
 
     def action_drill(self) -> None:
         """Open the escalations of the department under the cursor."""
