@@ -123,3 +123,36 @@ def test_rebuild_search_keys_gives_the_same_keys(conn, feed):
     before = set(conn.execute("SELECT * FROM search_key").fetchall())
     assert rebuild_search_keys(conn) == len(before)
     assert set(conn.execute("SELECT * FROM search_key").fetchall()) == before
+
+
+def test_an_update_of_other_fields_keeps_the_keys_and_a_key_field_change_moves_them(conn, feed):
+    from workbench.store import search
+
+    apply_page(conn, [feed.borrower("B1"), feed.vehicle("V1"), feed.loan("L1")], "c1")
+    before = keys_of(conn, "B1")
+    moved = feed.borrower("B1", employer="另一家公司")
+    assert search.same_keys("borrower", feed.borrower("B1")["data"], moved["data"])
+    apply_page(conn, [moved, feed.loan("L1"), feed.vehicle("V1")], "c2")
+    assert keys_of(conn, "B1") == before
+    new_id = feed.borrower("B1", id_no="110101199001011239")
+    assert not search.same_keys("borrower", moved["data"], new_id["data"])
+    apply_page(conn, [new_id], "c3")
+    assert ("011239", "i6") in keys_of(conn, "B1")
+    assert ("07123X", "i6") not in keys_of(conn, "B1")
+
+
+def test_key_fields_cover_everything_the_key_functions_read(feed):
+    """Changing any field outside ``KEY_FIELDS`` leaves the derived keys unchanged."""
+    from workbench.store import keys, search
+
+    samples = {
+        "borrower": feed.borrower("B1"),
+        "loan": feed.loan("L1"),
+        "vehicle": feed.vehicle("V1"),
+    }
+    for entity, change in samples.items():
+        data, rid = change["data"], change["id"]
+        base = keys.owned_keys(entity, rid, data, search.KEYS_OF[entity])
+        for field in set(data) - set(search.KEY_FIELDS[entity]) - {"id"}:
+            changed = data | {field: "变" if isinstance(data[field], str) else None}
+            assert keys.owned_keys(entity, rid, changed, search.KEYS_OF[entity]) == base, field

@@ -98,3 +98,16 @@ def test_loans_keep_their_whole_schedule(cache_path: Path, feed):
 
 def vars_of(inst) -> dict:
     return {name: getattr(inst, name) for name in inst.__slots__}
+
+
+def test_schedule_rows_keep_objects_of_any_key_order_and_odd_shapes():
+    from workbench.store.codec import _from_rows, _to_rows
+
+    same = {"s": [{"a": 1, "b": 2}, {"b": 4, "a": 3}]}
+    packed = _to_rows(same, "s")
+    assert packed["s"][0] == ["a", "b"]
+    assert _from_rows(orjson.loads(orjson.dumps(packed)), "s") == same
+    odd = {"s": [{"a": 1, "b": 2}, {"a": 3, "c": 4}]}
+    assert _to_rows(odd, "s") is odd
+    single = {"s": [{"a": 1}, {"a": 2}]}
+    assert _from_rows(orjson.loads(orjson.dumps(_to_rows(single, "s"))), "s") == single

@@ -173,5 +173,5 @@ def _current(conn, entity: str, ids: list[str]) -> dict[str, dict[str, Any]]:
         "WHERE id IN (SELECT value FROM json_each(?))",
         (records.encode(ids),),
     )
-    codec = codec_of(conn)
-    return {row[0]: codec.unpack(conn, entity, row) for row in rows}
+    codec = codec_of(conn)  # only their search keys are needed: schedules stay as rows
+    return {row[0]: codec.unpack(conn, entity, row, whole=False) for row in rows}

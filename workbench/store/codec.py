@@ -25,6 +25,7 @@ be read. Dictionaries live in the cache itself, so each cache file is self-conta
 
 from __future__ import annotations
 
+import operator
 from typing import Any
 
 import orjson
@@ -81,10 +82,14 @@ class Codec:
             values += [compute(data) for compute in derived]
         return (data["id"], *values, self.encode(entity, rest))
 
-    def unpack(self, conn, entity: str, row: tuple[Any, ...]) -> dict[str, Any]:
-        """The record of a row selected as ``schema.row_columns(entity)``."""
+    def unpack(
+        self, conn, entity: str, row: tuple[Any, ...], *, whole: bool = True
+    ) -> dict[str, Any]:
+        """The record of a row selected as ``schema.row_columns(entity)``; with ``whole``
+        False a COMPACT list field (a loan's schedule) is left as rows (``[keys, values…]``),
+        for readers that do not look at it (search keys of the version an update replaces)."""
         columns = schema.COLUMNS[entity]
-        data = self.decode(conn, row[-1])
+        data = self.decode(conn, row[-1], whole=whole)
         data["id"] = row[0]
         for name, value in zip(columns, row[1:-1], strict=True):
             data[name] = value
@@ -99,15 +104,15 @@ class Codec:
         text = _dumps(_to_rows(data, field) if field else data)
         return bytes((dict_id,)) + self._compress[dict_id].compress(text)
 
-    def decode(self, conn, blob: bytes) -> dict[str, Any]:
-        """The record (without its columns) of a ``data`` column."""
+    def decode(self, conn, blob: bytes, *, whole: bool = True) -> dict[str, Any]:
+        """The record (without its columns) of a ``data`` column (``whole``: see unpack)."""
         dict_id = blob[0]
         if dict_id == RAW:
             return orjson.loads(blob[1:])
         if dict_id not in self._decompress:
             self.refresh(conn)
         data = orjson.loads(self._decompress[dict_id].decompress(blob[1:]))
-        field = self._rows.get(dict_id)
+        field = self._rows.get(dict_id) if whole else None
         return _from_rows(data, field) if field else data
 
     def has_dictionary(self, entity: str) -> bool:
@@ -184,16 +189,26 @@ def _to_rows(data: dict[str, Any], field: str) -> dict[str, Any]:
     if type(items) is not list or not items or type(items[0]) is not dict:
         return data
     keys = list(items[0])
-    if not all(type(item) is dict and list(item) == keys for item in items):
+    width = len(keys)
+    if not all(type(item) is dict and len(item) == width for item in items):
         return data  # objects of different shapes stay objects
-    return {**data, field: [keys, *(list(item.values()) for item in items)]}
+    try:  # each object's values in the first one's key order (C-level, one call per object)
+        pick = operator.itemgetter(*keys)
+        rows = [pick(item) for item in items] if width > 1 else [[item[keys[0]]] for item in items]
+    except KeyError:
+        return data
+    return {**data, field: [keys, *rows]}
 
 
 def _from_rows(data: dict[str, Any], field: str) -> dict[str, Any]:
     rows = data.get(field)
     if type(rows) is list and rows and type(rows[0]) is list:
         keys = rows[0]
-        data[field] = [dict(zip(keys, values, strict=True)) for values in rows[1:]]
+        width = len(keys)
+        if all(len(values) == width for values in rows):
+            data[field] = [dict(zip(keys, values, strict=False)) for values in rows[1:]]
+        else:  # a damaged row: fail as loudly as before
+            data[field] = [dict(zip(keys, values, strict=True)) for values in rows[1:]]
     return data
 
 

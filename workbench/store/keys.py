@@ -79,7 +79,10 @@ def update_keys(
     gone: list[tuple[str, str, str]] = []
     added: list[tuple[str, str, str]] = []
     for rid, data in new.items():
-        before = owned_keys(entity, rid, old.get(rid), key_fn)
+        previous = old.get(rid)
+        if previous is not None and data is not None and search.same_keys(entity, previous, data):
+            continue  # most updates (a payment, an address) leave the keys as they are
+        before = owned_keys(entity, rid, previous, key_fn)
         after = owned_keys(entity, rid, data, key_fn)
         gone.extend(before - after)
         added.extend(after - before)

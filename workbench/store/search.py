@@ -125,6 +125,20 @@ def vehicle_keys(data: dict[str, Any]) -> set[tuple[str, str]]:
 KEYS_OF = {"borrower": borrower_keys, "loan": loan_keys, "vehicle": vehicle_keys}
 """Entities that contribute search keys → their key function."""
 
+KEY_FIELDS = {
+    "borrower": ("phones", "id_no", "name"),
+    "loan": ("contract_no", "borrower_id"),
+    "vehicle": ("plate", "borrower_id"),
+}
+"""Every field a record's keys are derived from (its key function's and :func:`owner_of`'s
+inputs): two versions equal in these have the same keys. Keep in step with the functions."""
+
+
+def same_keys(entity: str, before: dict[str, Any], after: dict[str, Any]) -> bool:
+    """Whether two versions of a record certainly have the same search keys (their key fields
+    are equal), so an update need not derive either version's keys."""
+    return all(before.get(f) == after.get(f) for f in KEY_FIELDS[entity])
+
 
 def owner_of(entity: str, record_id: str, data: dict[str, Any]) -> str:
     """The borrower a record's keys point to."""
