@@ -70,6 +70,7 @@ def default_agent_id() -> str:
 
 CONFIG_FILE = "config.toml"  # in config_dir(): keymap = "vim", lang = "en", theme = "…"
 SETTINGS = ("keymap", "lang", "theme")
+TABLES = ("contact",)  # [contact]: the contact gate's limits (domain.compliance)
 
 
 def settings_path() -> Path:
@@ -98,8 +99,34 @@ def load_settings(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
     values: dict[str, str] = {}
     problems: list[str] = []
     for key, value in data.items():
+        if key in TABLES and isinstance(value, dict):
+            continue  # read by its own loader (contact_policy)
         if key in SETTINGS and isinstance(value, str) and value.strip():
             values[key] = value.strip()
         else:
             problems.append(f"{path}: {key} = {value!r}")
     return values, problems
+
+
+def contact_policy(path: Path | None = None):
+    """The contact gate's limits: ``[contact]`` of ``config.toml`` over the defaults, and what
+    is wrong in it (those keys keep their defaults). Returns ``(ContactPolicy, problems)``."""
+    from workbench.domain.compliance import ContactPolicy, policy_from_settings
+
+    path = path or settings_path()
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return ContactPolicy(), []
+    except (OSError, UnicodeDecodeError) as exc:
+        return ContactPolicy(), [f"{path}: {exc}"]
+    import tomllib
+
+    try:
+        table = tomllib.loads(text).get("contact", {})
+    except tomllib.TOMLDecodeError as exc:
+        return ContactPolicy(), [f"{path}: {exc}"]
+    if not isinstance(table, dict):
+        return ContactPolicy(), [f"{path}: contact = {table!r}"]
+    policy, problems = policy_from_settings(table)
+    return policy, [f"{path}: {p}" for p in problems]

@@ -304,3 +304,6 @@ def discard(ctx: click.Context, key: str, db_path: str | None) -> None:
     if not done:
         raise click.ClickException(f"没有这个已暂停的操作 / no parked action {key}")
     click.echo(f"已放弃 / discarded: {key}")
+
+
+from workbench.cli import act_more  # noqa: E402, F401  (registers more `act` commands)

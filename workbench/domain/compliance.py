@@ -82,6 +82,49 @@ class ContactPolicy:
             raise ValueError("max_unanswered_attempts_per_day must be ≥ 0")
 
 
+POLICY_SETTINGS = (
+    "window_start",
+    "window_end",
+    "max_connected_collection_calls_per_day",
+    "max_unanswered_attempts_per_day",
+    "allow_unlisted_numbers",
+)
+"""The keys of the ``[contact]`` table of ``config.toml`` (times as ``"HH:MM"``)."""
+
+
+def policy_from_settings(table: dict[str, object]) -> tuple[ContactPolicy, list[str]]:
+    """A policy from a settings table, and what is wrong in it (those keys keep the default).
+
+    Example: ``{"window_end": "21:00", "max_unanswered_attempts_per_day": 4}``.
+    """
+    values: dict[str, object] = {}
+    problems: list[str] = []
+    for key, value in table.items():
+        parsed = _setting(key, value)
+        if parsed is None:
+            problems.append(f"contact.{key} = {value!r}")
+        else:
+            values[key] = parsed
+    try:
+        return ContactPolicy(**values), problems
+    except ValueError as exc:  # e.g. a window that ends before it starts
+        return ContactPolicy(), [*problems, f"contact: {exc}"]
+
+
+def _setting(key: str, value: object) -> object | None:
+    if key in ("window_start", "window_end") and isinstance(value, str):
+        try:
+            return time.fromisoformat(value.strip())
+        except ValueError:
+            return None
+    if key.startswith("max_") and key in POLICY_SETTINGS:
+        ok = isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= 100
+        return value if ok else None
+    if key == "allow_unlisted_numbers" and isinstance(value, bool):
+        return value
+    return None
+
+
 @dataclass(frozen=True, slots=True)
 class ContactAttempt:
     """One past contact, as the caller counts it from the cache's interaction history."""
