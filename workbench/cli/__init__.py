@@ -60,6 +60,11 @@ class WorkbenchGroup(LazyGroup):
     "--theme",
     help="Desk theme: dark, light, high-contrast or a Textual theme name (config.toml: theme).",
 )
+@click.option(
+    "--role",
+    type=click.Choice(["agent", "supervisor", "auditor"]),
+    help="Desk role (WORKBENCH_ROLE); supervisor opens the supervisor view.",
+)
 @click.pass_context
 def main(
     ctx: click.Context,
@@ -69,6 +74,7 @@ def main(
     keymap: str | None,
     lang: str | None,
     theme: str | None,
+    role: str | None,
 ) -> None:
     """Agent workbench. With no subcommand, opens the agent desk."""
     from workbench.cli import cache_key
@@ -78,4 +84,6 @@ def main(
         from workbench.cli.desk import run_desk
 
         cache_key.unlock_before_desk(db_path)
-        run_desk(db_path=db_path, core_url=core_url, keymap=keymap, lang=lang, theme=theme)
+        run_desk(
+            db_path=db_path, core_url=core_url, keymap=keymap, lang=lang, theme=theme, role=role
+        )

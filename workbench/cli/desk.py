@@ -56,15 +56,24 @@ def run_desk(
     keymap: str | None = None,
     lang: str | None = None,
     theme: str | None = None,
+    role: str | None = None,
 ) -> None:
     """Open the desk on ``db_path`` / ``core_url``, or on the embedded demo when neither is set;
-    ``keymap``/``lang``/``theme`` override ``config.toml`` (see ``ui.desk_settings``)."""
+    ``keymap``/``lang``/``theme`` override ``config.toml`` (see ``ui.desk_settings``); ``role``
+    (else ``WORKBENCH_ROLE``) ``supervisor`` opens the supervisor view (the demo core then
+    treats the desk as a supervisor)."""
     started = time.perf_counter()
     core_url = core_url or config.default_core_url()
     make_sync: Callable[[StatusCallback], SyncRunner] | None = None
+    from workbench.ui.roles import resolve_role
+
+    role = resolve_role(role)
+    wallboard_feed = None
     if db_path is None and core_url is None and not os.environ.get(config.ENV_DB):
         path = ensure_demo_cache()
-        make_sync = partial(demo_runner, path)
+        core = _once(partial(demo_core_app, path, role=role))
+        make_sync = partial(demo_runner, path, build_core=core)
+        wallboard_feed = partial(_feed, DEMO_CORE_URL, None, core)
     else:
         path = Path(db_path) if db_path else config.default_db_path()
         if core_url:
@@ -74,6 +83,7 @@ def run_desk(
             if not path.exists():  # nothing to show yet: the first sync comes first
                 _sync_once(path, core_url, token)
             make_sync = partial(core_runner, path, core_url, token)
+            wallboard_feed = partial(_feed, core_url, token, None)
         elif not path.exists():
             raise click.ClickException(
                 f"没有缓存文件 / no cache at {path}: run `workbench sync --core URL --db {path}`"
@@ -81,12 +91,38 @@ def run_desk(
     _log_to_file()
     from workbench.ui.app import WorkbenchApp
 
-    app = WorkbenchApp(path, started_at=started, keymap=keymap, lang=lang, theme=theme)
+    app = WorkbenchApp(path, started_at=started, keymap=keymap, lang=lang, theme=theme, role=role)
+    app.wallboard_feed = wallboard_feed
     if make_sync is not None:
         on_call = getattr(app, "report_call_event", None)  # the desk's call handling, if built
         build = partial(make_sync, app.report_sync_status, on_call_event=on_call)
         app.sync = DeferredSync(build, on_call_event=on_call)
     app.run()
+
+
+def _once(build: Callable[[], object]) -> Callable[[], object]:
+    """``build()`` on the first call, the same object after (thread-safe)."""
+    lock, made = threading.Lock(), []
+
+    def get() -> object:
+        with lock:
+            if not made:
+                made.append(build())
+            return made[0]
+
+    return get
+
+
+def _feed(url: str, token: str | None, core: Callable[[], object] | None, on_update):
+    """The supervisor view's feed (``sync.wallboard``): the core at ``url``, or in-process."""
+    from workbench.sync.client import make_client
+    from workbench.sync.wallboard import WallboardFeed
+
+    def client():
+        transport = lazy_core_transport(core) if core is not None else None
+        return make_client(url, token=token, transport=transport)
+
+    return WallboardFeed(client, on_update)
 
 
 class DeferredSync:
@@ -154,7 +190,11 @@ def core_runner(
 
 
 def demo_runner(
-    path: Path, on_status: StatusCallback, *, on_call_event: CallEventCallback | None = None
+    path: Path,
+    on_status: StatusCallback,
+    *,
+    on_call_event: CallEventCallback | None = None,
+    build_core: Callable[[], object] | None = None,
 ) -> SyncRunner:
     """The desk's background sync with the embedded demo core, in-process.
 
@@ -166,7 +206,7 @@ def demo_runner(
     return SyncRunner(
         path,
         DEMO_CORE_URL,
-        transport=lazy_core_transport(lambda: demo_core_app(path)),
+        transport=lazy_core_transport(build_core or (lambda: demo_core_app(path))),
         events=False,
         pull_interval=DEMO_PULL_INTERVAL,
         on_status=on_status,
@@ -174,12 +214,13 @@ def demo_runner(
     )
 
 
-def demo_core_app(cache: Path, *, call_rate: float = DEMO_CALL_RATE):
+def demo_core_app(cache: Path, *, call_rate: float = DEMO_CALL_RATE, role: str | None = None):
     """The embedded core over the demo cache's core store, with the parameters it was built
     with (read from the ready marker), its simulated call centre running at ``call_rate``
     calls a minute with :data:`DEMO_COLLEAGUES` scripted colleagues of the desk's agent."""
     from workbench.core.acd_model import AcdConfig
     from workbench.core.app import create_app
+    from workbench.core.auth import Identity
 
     params = json.loads(demo_marker(cache).read_text(encoding="utf-8"))
     return create_app(
@@ -188,6 +229,7 @@ def demo_core_app(cache: Path, *, call_rate: float = DEMO_CALL_RATE):
         seed=int(params["seed"]),
         as_of=date.fromisoformat(params["as_of"]),
         acd=AcdConfig(call_rate=call_rate, colleagues=DEMO_COLLEAGUES, seed=int(time.time())),
+        **({"demo_identity": Identity("A001", role)} if role == "supervisor" else {}),
     )
 
 

@@ -34,7 +34,7 @@ from starlette.routing import Route
 from workbench.core import cursors
 from workbench.core.acd_model import AcdConfig
 from workbench.core.action_route import actions_endpoint
-from workbench.core.auth import BearerAuth, Identity
+from workbench.core.auth import DEMO_IDENTITY, BearerAuth, Identity
 from workbench.core.call_routes import CallCenter
 from workbench.core.callback_book import CallbackConfig
 from workbench.core.cursors import Cursor
@@ -170,6 +170,7 @@ def build_app(
     acd: AcdConfig | None = None,
     acd_clock: Clock | None = None,
     callbacks: CallbackConfig | None = None,
+    demo_identity: Identity | None = None,
 ) -> Starlette:
     """The protocol v1 app over an already open store.
 
@@ -181,6 +182,8 @@ def build_app(
     ``CallCenter`` (``.callbacks`` its ``CallbackDesk``); ``app.state.wallboard`` the
     supervisor's ``WallboardService`` (``GET /v1/wallboard``, ``queue.stats`` events).
     ``app.state.events`` is the ``EventHub``: ``close()`` it to end every open stream.
+    ``demo_identity``: who every caller is without ``tokens`` (default agent A001, role agent;
+    the embedded demo desk run with ``--role supervisor`` makes it a supervisor).
     """
     app_version = _version()
     now = clock or (lambda: datetime.now(UTC))
@@ -241,7 +244,9 @@ def build_app(
             *calls.routes(),
             *wallboard.routes(),
         ],
-        middleware=[Middleware(BearerAuth, tokens=tokens)],
+        middleware=[
+            Middleware(BearerAuth, tokens=tokens, anonymous=demo_identity or DEMO_IDENTITY)
+        ],
         exception_handlers={HTTPException: _http_error, Exception: _server_error},
         lifespan=lifespan,
     )

@@ -98,14 +98,20 @@ def identity_of(scope: Scope) -> Identity:
 class BearerAuth:
     """ASGI middleware: attach the caller's identity, or answer 401."""
 
-    def __init__(self, app: ASGIApp, tokens: dict[str, Identity] | None) -> None:
+    def __init__(
+        self,
+        app: ASGIApp,
+        tokens: dict[str, Identity] | None,
+        anonymous: Identity = DEMO_IDENTITY,
+    ) -> None:
         self.app = app
         self.tokens = tokens
+        self.anonymous = anonymous  # every caller without a token file (the embedded demo)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http" or self.tokens is None:
             if scope["type"] == "http":
-                scope[SCOPE_KEY] = DEMO_IDENTITY
+                scope[SCOPE_KEY] = self.anonymous
             await self.app(scope, receive, send)
             return
         if scope["path"] in PUBLIC_PATHS:

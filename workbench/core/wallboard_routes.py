@@ -201,7 +201,8 @@ class WallboardService:
 
     def start_task(self) -> None:
         """Publish ``queue.stats`` from the running loop (once)."""
-        if self._task is None or self._task.done():
+        task = self._task
+        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
             self._task = asyncio.get_running_loop().create_task(self._tick(), name="wallboard")
 
     @contextlib.asynccontextmanager

@@ -69,14 +69,17 @@ class WallboardFeed:
             self._thread.join(timeout)
 
     def _run(self) -> None:
-        loop = asyncio.new_event_loop()
-        self._loop = loop
-        try:
-            self._task = loop.create_task(self._follow())
+        # asyncio.Runner ends every task left on this loop (an in-process core's, too) before
+        # closing it, as asyncio.run does.
+        with asyncio.Runner() as runner:
+            self._loop = runner.get_loop()
+            self._task = self._loop.create_task(self._follow())
             with contextlib.suppress(asyncio.CancelledError):
-                loop.run_until_complete(self._task)
-        finally:
-            loop.close()
+                runner.run(self._wait(self._task))
+
+    @staticmethod
+    async def _wait(task: asyncio.Task) -> None:
+        await task
 
     async def _follow(self) -> None:
         async with self.make_client() as client:
