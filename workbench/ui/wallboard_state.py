@@ -92,11 +92,12 @@ class WallboardState:
         self.waiting_trend.append(int(waiting))
         self.sl_trend.append(round((sl if sl is not None else 1.0) * 100, 1))
 
-    def seconds_since(self, at: str | None) -> float | None:
-        """Seconds from ``at`` (UTC ISO Z) to the board's ``as_of`` (None when unknown)."""
+    def seconds_since(self, at: str | None, *, live: bool = False) -> float | None:
+        """Seconds from ``at`` (UTC ISO Z) to the board's ``as_of`` (None when unknown);
+        ``live`` adds the time since ``as_of`` arrived (the view's duration tick)."""
         if not at or not self.as_of:
             return None
-        elapsed = time.monotonic() - self.received
+        elapsed = time.monotonic() - self.received if live else 0.0
         return max(0.0, (parse_at(self.as_of) - parse_at(at)).total_seconds() + elapsed)
 
     def rows(self) -> list[dict[str, Any]]:

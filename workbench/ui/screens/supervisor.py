@@ -95,6 +95,8 @@ class SupervisorScreen(Screen[None]):
                 id="supervisor.escalations"),
     ]  # fmt: skip
 
+    DURATION_TICK_S: ClassVar[float] = DURATION_TICK_S
+
     def __init__(self) -> None:
         super().__init__()
         localize_bindings(self)
@@ -127,7 +129,7 @@ class SupervisorScreen(Screen[None]):
         escalations = self.query_one("#escalations", DataTable)
         for key in ESC_COLUMNS:
             escalations.add_column(t(f"supervisor.esc.{key}"), key=key)
-        self.set_interval(DURATION_TICK_S, self._tick_durations)
+        self.set_interval(self.DURATION_TICK_S, self._tick_durations)
         self.app.theme_changed_signal.subscribe(self, self._recolour)
         factory = getattr(self.app, "wallboard_feed", None)
         if factory is None:
@@ -218,14 +220,15 @@ class SupervisorScreen(Screen[None]):
             if qid in changed or pane.cells(qid) is None:
                 pane.set_row(qid, self._queue_cells(row))
 
-    def _agent_cells(self, aid: str) -> list[Any]:
+    def _agent_cells(self, aid: str, *, live: bool = False) -> list[Any]:
         agent = self.state.agents[aid]
+        since = self.state.seconds_since
         return [
             aid,
             t(f"supervisor.state.{agent['state']}"),
-            figure("state_s", self.state.seconds_since(agent.get("since"))),
+            figure("state_s", since(agent.get("since"), live=live)),
             agent.get("queue_id") or "",
-            figure("call_s", self.state.seconds_since(agent.get("call_started_at"))),
+            figure("call_s", since(agent.get("call_started_at"), live=live)),
             agent.get("number") or "",
         ]
 
@@ -240,7 +243,7 @@ class SupervisorScreen(Screen[None]):
         pane = self.query_one("#agents", RowPane)
         for aid, agent in self.state.agents.items():
             if agent["state"] != "offline":
-                pane.set_row(aid, self._agent_cells(aid))
+                pane.set_row(aid, self._agent_cells(aid, live=True))
 
     def _escalations(self) -> None:
         table = self.query_one("#escalations", DataTable)

@@ -1,0 +1,60 @@
+"""Picture of the supervisor view: a burst in one queue (red), escalations, backlog, alerts."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
+from desk_pilot import SIZE, wait_for
+from supervisor_pilot import StaticFeed
+
+from workbench.core.acd_model import AcdConfig
+from workbench.core.app import build_app
+from workbench.core.portfolio import open_portfolio
+from workbench.core.storage import CoreStore
+from workbench.ui.screens.supervisor import SupervisorScreen
+
+T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
+
+
+class Clock:
+    now = T0
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture(scope="module")
+def wallboard_body(tmp_path_factory) -> dict:
+    """A core's snapshot on a fixed clock: 7 calls waiting 40 s in overdue, 1 in repayment."""
+    path = tmp_path_factory.mktemp("supervisor-snap") / "core.db"
+    open_portfolio(path, 30, 3, date(2026, 11, 27)).close()
+    store = CoreStore.open(path)
+    clock = Clock()
+    core = build_app(store, acd=AcdConfig(colleagues=0), acd_clock=clock)
+    wall = core.state.wallboard
+    wall.round(clock())
+    acd = core.state.calls.build()
+    for n in range(7):
+        acd.inject(f"1391234{n:04d}", "overdue", clock())
+    acd.inject("13912349999", "repayment", clock())
+    clock.now = T0 + timedelta(seconds=40)
+    body = wall.snapshot(clock())
+    store.close()
+    return body
+
+
+def test_supervisor_view_with_a_burst(
+    snap_compare, make_app, demo_cache, wallboard_body, monkeypatch
+):
+    monkeypatch.setattr(SupervisorScreen, "DURATION_TICK_S", 3600.0)
+    app = make_app(demo_cache)
+    app.role = "supervisor"
+    app.wallboard_feed = lambda on_update: StaticFeed(wallboard_body, on_update)
+
+    async def shown(pilot) -> None:
+        await wait_for(pilot, lambda: isinstance(app.screen, SupervisorScreen), what="the view")
+        await wait_for(pilot, lambda: app.screen.state.queues, what="the figures")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=SIZE, run_before=shown)
