@@ -23,6 +23,7 @@ from workbench.sync.status import SyncState, SyncStatus
 from workbench.ui import desk_settings
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.call_keys import CALL_BINDINGS
+from workbench.ui.callback_keys import CALLBACK_BINDINGS
 from workbench.ui.format import DISPLAY_TZ, plain
 from workbench.ui.i18n import set_language, t
 from workbench.ui.roles import resolve_role
@@ -30,6 +31,7 @@ from workbench.ui.roles import resolve_role
 if TYPE_CHECKING:  # the call logic is imported after the first frame
     from workbench.domain.calls import CallCommand, CallEvent
     from workbench.ui.call_desk import CallDesk
+    from workbench.ui.callback_desk import CallbackDesk
     from workbench.ui.calls import DeskCalls
 
 log = logging.getLogger("workbench.desk")
@@ -116,6 +118,7 @@ class WorkbenchApp(App[None]):
         ),
         *CALL_BINDINGS,
         Binding("f10", "supervisor", "key.supervisor", show=False, id="supervisor.open"),
+        *CALLBACK_BINDINGS,
     ]
 
     def __init__(
@@ -144,6 +147,7 @@ class WorkbenchApp(App[None]):
         self.agent_id = agent_id or config.default_agent_id()
         self.role = resolve_role(role)
         self._calls: CallDesk | None = None
+        self._callbacks: CallbackDesk | None = None
         self.wallboard_feed: Callable[..., Any] | None = None
         """Makes the supervisor view's feed: ``wallboard_feed(on_update)`` → object with
         ``start()``/``stop(timeout)`` (``sync.wallboard.WallboardFeed``); set by the launcher."""
@@ -238,7 +242,36 @@ class WorkbenchApp(App[None]):
         self.post_message(self.CallEventReceived(event))
 
     def on_workbench_app_call_event_received(self, message: CallEventReceived) -> None:
+        callbacks = self._callbacks
+        if callbacks is not None and callbacks.consumes(message.event):
+            return  # a refusal of a claim or dial: the callback desk said it
         self.calls.handle(message.event)
+        if callbacks is not None:
+            callbacks.follow(message.event)
+
+    # -- callback worklist (issue 6) ------------------------------------------------------------
+
+    @property
+    def callbacks(self) -> CallbackDesk:
+        """The desk's callback work (``ui.callback_desk``), made on first use."""
+        if self._callbacks is None:
+            from workbench.ui.callback_desk import CallbackDesk
+
+            self._callbacks = CallbackDesk(self)
+        return self._callbacks
+
+    def action_callback_list(self) -> None:
+        """Open the callback worklist (F11)."""
+        from workbench.ui.screens.worklist import WorklistScreen
+
+        _ = self.callbacks  # from now on callback events refresh the list
+        if not isinstance(self.screen, WorklistScreen):
+            self.push_screen(WorklistScreen())
+
+    def action_callback_next(self) -> None:
+        """Work the next callback: gate, claim, the borrower's view, the outbound call (F12)."""
+        self.calls.warm()
+        self.callbacks.next()
 
     def call_control(self, cmd: CallCommand) -> None:
         """Ask the sync to carry out ``cmd`` (returns at once; the outcome comes back as an

@@ -38,9 +38,17 @@ def state_label(state: str) -> str:
 def bar_content(app, calls: rules.DeskCalls, now: datetime) -> Content:
     """The call bar's text for ``calls`` at ``now`` (``app`` gives queue and borrower names)."""
     desk = app.calls
+    if calls.ringing and calls.call is not None and calls.call.direction == "out":
+        ringing = rules.clock_text(rules.seconds_since(calls.call_since, now))
+        parts: list[Part] = [
+            (f"☎ {t('call.dialing')} {ringing} ", "bold $text on $primary"),
+            ("  ", ""),
+            (pii.mask_phone(calls.call.number), "bold"),
+        ]
+        return Content.assemble(*parts, *_who(desk, calls.borrower_id))
     if calls.ringing and calls.call is not None:
         call = calls.call
-        parts: list[Part] = [
+        parts = [
             (f"☎ {t('call.ringing')} ", "bold $text on $accent"),
             ("  ", ""),
             (pii.mask_phone(call.number), "bold"),
@@ -53,6 +61,8 @@ def bar_content(app, calls: rules.DeskCalls, now: datetime) -> Content:
         call = calls.call
         talk = rules.clock_text(rules.seconds_since(calls.call_since, now))
         parts = [(f"{symbol} {state_label(AgentState.ON_CALL)} {talk}", style)]
+        if call.direction == "out":
+            parts.append((f"  {t('call.outbound')}", "bold $primary"))
         if calls.held:
             held = rules.clock_text(rules.seconds_since(calls.held_since, now))
             parts.append(("  ", ""))

@@ -140,7 +140,7 @@ class CallDesk:
         from workbench.ui.screens.call_pop import CallPopScreen
 
         call = self.state.call
-        if call is None:
+        if call is None or call.direction == "out":  # our own dial (a callback): no pop
             return
         self._close_pops()
         self._show_caller(call.borrower_ids)
@@ -248,10 +248,11 @@ class CallDesk:
         s = self.state
         if not self.has_telephony:
             return False
+        dialling = s.ringing and s.call is not None and s.call.direction == "out"
         if verb in ("answer", "reject"):
-            return s.ringing
+            return s.ringing and not dialling
         if verb in ("hold", "end"):
-            return s.talking
+            return s.talking or (verb == "end" and dialling)  # hang up an outbound call ringing
         if verb == "link":
             return call_link.target(self) is not None
         if verb == "wrapup":
@@ -276,7 +277,7 @@ class CallDesk:
                 verb = "resume" if s.held else "hold"
             self.app.call_control(CallCommand(verb, call_id=s.call.call_id))
 
-    def request_state(self, target: str) -> None:
+    def request_state(self, target: str, *, retry: bool = False) -> None:
         """Ask to become ``target``; leaving after-call work first needs the disposition."""
         current = self.state.agent_state
         if not can_request(current, target, acw_done=self.acw_done()):
@@ -287,7 +288,8 @@ class CallDesk:
             return
         self._wanted_state = target
         saved = self.state.wrap is not None and self.state.wrap.saved
-        self._retries = STATE_RETRIES if saved else 0  # the disposition may be on its way
+        # the disposition (or a callback's outcome: ``retry``) may be on its way
+        self._retries = STATE_RETRIES if saved or retry else 0
         self.app.call_control(CallCommand("state", state=target))
 
     # -- wrap-up ------------------------------------------------------------------------------
@@ -296,6 +298,10 @@ class CallDesk:
         """Show the wrap-up form of the call in after-call work (once)."""
         from workbench.ui.screens.wrap_up import WrapUpScreen
 
+        wrap = self.state.wrap
+        callback_call = wrap is not None and bool(wrap.call.callback_id) and not wrap.saved
+        if callback_call and self.app.callbacks.open_outcome(wrap.call):
+            return  # a callback's outcome is its wrap-up
         if isinstance(self.app.screen, WrapUpScreen):
             self.app.screen.warn(warn)
         elif self.state.wrap is not None:
@@ -351,7 +357,7 @@ class CallDesk:
         self.app.cache_changed(feed=False)
         self.app.refresh_bindings()
         if then_available:
-            self.request_state(AgentState.AVAILABLE)
+            self.request_state(AgentState.AVAILABLE, retry=True)
 
     def disposition_kwargs(self) -> dict[str, Any]:
         """What ``store.call_actions.record_call_disposition`` needs of the call in wrap-up."""

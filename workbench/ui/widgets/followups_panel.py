@@ -105,4 +105,20 @@ def _callback(c: Callback) -> Content:
         "  ",
         _status("callback_status", c.status, ("open", "claimed")),
         (f"  {t('followups.attempts', n=c.attempts)}", MUTED),
+        *_feedback(c),
     )
+
+
+def _feedback(c: Callback) -> list[tuple[str, str] | Content]:
+    """The last outcome and a 回访's satisfaction score and comment (issue 6)."""
+    parts: list[tuple[str, str] | Content] = []
+    if c.last_outcome:
+        outcome = t(f"callback.outcome.{c.last_outcome}")
+        if outcome == f"callback.outcome.{c.last_outcome}":
+            outcome = c.last_outcome
+        parts.append((f"  {t('followups.outcome', outcome=plain(outcome, 30))}", ""))
+    if c.satisfaction is not None:
+        parts.append((f"  {t('followups.satisfaction', score=c.satisfaction)}", "bold"))
+    if c.comment:
+        parts.extend(["  ", safe(c.comment, 60)])
+    return parts
