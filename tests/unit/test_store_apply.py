@@ -156,3 +156,22 @@ def test_key_fields_cover_everything_the_key_functions_read(feed):
         for field in set(data) - set(search.KEY_FIELDS[entity]) - {"id"}:
             changed = data | {field: "变" if isinstance(data[field], str) else None}
             assert keys.owned_keys(entity, rid, changed, search.KEYS_OF[entity]) == base, field
+
+
+def test_an_update_moves_indexed_columns_only_where_they_changed(conn, feed):
+    page = [feed.interaction("I1"), feed.interaction("I2"), feed.loan("L1")]
+    apply_page(conn, page, "c1")
+    assert conn.execute("SELECT first_unpaid_due FROM loan").fetchone()[0] is not None
+    later = feed.interaction("I1", "B2", started_at="2026-11-20T02:00:00Z")
+    apply_page(conn, [later, feed.interaction("I2"), feed.loan("L1", paid=40)], "c2")
+    rows = conn.execute("SELECT id, borrower_id, started_at FROM interaction ORDER BY id")
+    assert rows.fetchall() == [
+        ("I1", "B2", "2026-11-20T02:00:00Z"),
+        ("I2", "B1", "2026-11-01T02:00:00Z"),
+    ]
+    by_borrower = (
+        "SELECT id FROM interaction INDEXED BY interaction_by_borrower WHERE borrower_id = ?"
+    )
+    assert conn.execute(by_borrower, ("B2",)).fetchall() == [("I1",)]
+    due = conn.execute("SELECT first_unpaid_due FROM loan INDEXED BY loan_by_borrower").fetchone()
+    assert due[0] is None  # paid up: the column and its index entry moved

@@ -148,17 +148,35 @@ def _apply_entity(
         conn.executemany(f"DELETE FROM {entity} WHERE id = ?", gone)
     rows = [codec.pack(entity, data) for data in state.values() if data is not None]
     if rows:
-        columns = schema.insert_columns(entity)
-        updates = ", ".join(f"{c} = excluded.{c}" for c in columns[1:])
-        conn.executemany(
-            f"INSERT INTO {entity}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-            f"ON CONFLICT(id) DO UPDATE SET {updates}",
-            rows,
-        )
+        _upsert(conn, entity, rows)
         if not codec.has_dictionary(entity) and _holds_at_least(conn, entity, TRAIN_AT):
             codec.train(conn, entity)
     if key_fn:
         keys.update_keys(conn, entity, key_fn, old, state, staged=stage_keys)
+
+
+def _upsert(conn, entity: str, rows: list[tuple[Any, ...]]) -> None:
+    """Insert or replace rows packed by ``codec.pack``.
+
+    Every column but ``id`` and ``data`` is in an index. An update that names such a column
+    rewrites its index entry even when the value stays (SQLite decides by column, not by
+    value): a dirty page per record in the WAL. So an update replaces ``data`` only, and a
+    second statement moves the indexed columns of the few rows where they really changed.
+    """
+    columns = schema.insert_columns(entity)
+    conn.executemany(
+        f"INSERT INTO {entity}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
+        "ON CONFLICT(id) DO UPDATE SET data = excluded.data",
+        rows,
+    )
+    indexed = columns[1:-1]
+    if indexed:
+        sets = ", ".join(f"{c} = ?" for c in indexed)
+        differ = " OR ".join(f"{c} IS NOT ?" for c in indexed)
+        conn.executemany(
+            f"UPDATE {entity} SET {sets} WHERE id = ? AND ({differ})",
+            [(*row[1:-1], row[0], *row[1:-1]) for row in rows],
+        )
 
 
 def _holds_at_least(conn, entity: str, count: int) -> bool:
