@@ -252,3 +252,12 @@ async def test_a_user_keymap_moves_one_binding_and_the_footer_follows(desk_cache
         assert not isinstance(app.screen, CommandPalette)
         await pilot.press("ctrl+k")
         await wait_for(pilot, lambda: isinstance(app.screen, CommandPalette), what="palette")
+
+
+async def test_call_texts_name_the_keys_of_the_keymap(desk_cache):
+    from workbench.ui.call_keys import key_names
+
+    async with desk(desk_cache, keymap="function-keys") as pilot:
+        names = key_names(pilot.app)
+        assert names["link"] == first_key("function-keys", "call.link").upper() == "F12"
+        assert names["answer"] == "F2"

@@ -39,9 +39,11 @@ KEY_NAMES = {
 
 def key_names(app) -> dict[str, str]:
     """``{"answer": "F2", "link": "F7", …}`` as the app's keymap binds them now."""
+    from workbench.ui.keymap import as_bound  # the keymap module loads after the first frame
+
     shown: dict[str, str] = {}
     for bindings in app._bindings.key_to_bindings.values():
         for binding in bindings:
             if binding.id is not None and binding.id not in shown:
-                shown[binding.id] = app.get_key_display(binding).upper()
+                shown[binding.id] = app.get_key_display(as_bound(app, binding)).upper()
     return {name: shown.get(binding_id, "?") for name, binding_id in KEY_NAMES.items()}
