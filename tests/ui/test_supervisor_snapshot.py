@@ -58,3 +58,47 @@ def test_supervisor_view_with_a_burst(
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=SIZE, run_before=shown)
+
+
+def test_drill_into_a_department_and_acknowledge_through_the_outbox(make_app, desk_cache):
+    import asyncio
+
+    from workbench.store.db import connect
+    from workbench.store.queries import _load_many
+    from workbench.ui.screens.escalations import EscalationScreen
+
+    conn = connect(desk_cache)
+    ids = {row[0] for row in conn.execute("SELECT id FROM escalation")}
+    esc = next(e for e in _load_many(conn, "escalation", ids).values() if e["status"] == "open")
+    conn.close()
+    dept = esc["department"]
+    item = esc | {"state": "overdue"}
+    body = {
+        "as_of": "2026-11-27T02:00:00Z",
+        "queues": [],
+        "total": {"queue_id": "*", "waiting": 0, "longest_wait_s": 0},
+        "escalations": {dept: {"open": 1, "acknowledged": 0, "overdue": 1, "due_soon": 0,
+                               "oldest_id": esc["id"], "oldest_s": 7200}},
+        "escalation_list": [item],
+    }  # fmt: skip
+    app = make_app(desk_cache)
+    app.role = "supervisor"
+    app.wallboard_feed = lambda on_update: StaticFeed(body, on_update)
+
+    async def go() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, SupervisorScreen), what="view")
+            await pilot.press("e", "enter")
+            await wait_for(pilot, lambda: isinstance(app.screen, EscalationScreen), what="drill")
+            drill = app.screen
+            await pilot.press("ctrl+a")
+            await wait_for(pilot, lambda: drill.sent, what="the update queued")
+            await app.workers.wait_for_complete()
+
+    asyncio.run(go())
+    conn = connect(desk_cache)
+    try:
+        found = conn.execute("SELECT body FROM outbox WHERE type = 'escalation_update'").fetchall()
+    finally:
+        conn.close()
+    assert len(found) == 1 and esc["id"] in str(found[0][0]) and "acknowledge" in str(found[0][0])

@@ -295,6 +295,12 @@ class SupervisorScreen(Screen[None]):
     def action_focus(self, pane: str) -> None:
         self.query_one(f"#{pane}").focus()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """Enter on a department opens its escalations."""
+        if event.data_table.id == "escalations":
+            event.stop()
+            self.action_drill()
+
     def action_drill(self) -> None:
         """Open the escalations of the department under the cursor."""
         table = self.query_one("#escalations", DataTable)
