@@ -93,3 +93,13 @@ def row_cells(row: WorklistRow, now: datetime) -> list[Content]:
 
 
 COLUMNS = ("priority", "due", "reason", "attempts", "borrower", "gate", "claim")
+WIDTHS = {
+    "priority": 6,
+    "due": 12,
+    "reason": 8,
+    "attempts": 4,
+    "borrower": 28,
+    "gate": 48,
+    "claim": 12,
+}
+"""Fixed column widths (a wide-character cell measured late would cut the text)."""

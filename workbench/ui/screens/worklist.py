@@ -20,7 +20,7 @@ from textual.widgets import DataTable, Header, Static
 
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.callback_desk import skipped_text
-from workbench.ui.callback_text import COLUMNS, due_text, row_cells
+from workbench.ui.callback_text import COLUMNS, WIDTHS, due_text, row_cells
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.call_bar import CallBar
@@ -62,7 +62,7 @@ class WorklistScreen(Screen):
         yield Static(Content(t("callback.loading")), id="worklist-status")
         table: DataTable = DataTable(id="worklist", cursor_type="row", zebra_stripes=True)
         for key in COLUMNS:
-            table.add_column(t(f"callback.col.{key}"), key=key)
+            table.add_column(t(f"callback.col.{key}"), key=key, width=WIDTHS[key])
         yield table
         yield CallBar(id="call-bar")
         yield SyncBar(id="sync-bar")
