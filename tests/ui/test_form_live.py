@@ -11,6 +11,7 @@ from desk_pilot import run_desk, wait_for, wait_for_view
 from forms_pilot import set_input
 from textual.widgets import Select
 
+from workbench.core.auth import Identity
 from workbench.sync.pull import pull_from
 from workbench.sync.runner import SyncRunner, SyncState
 from workbench.ui.roles import ENV_ROLE
@@ -25,7 +26,8 @@ CONFIRMED_WITHIN = 8.0  # seconds; the aim is about one, the rest allows for a l
 
 @pytest.fixture
 def live_core(own_core):
-    return own_core(borrowers=20, seed=5)
+    # a core without tokens treats every caller as A001; the reveal needs a supervisor
+    return own_core(borrowers=20, seed=5, demo_identity=Identity("A001", "supervisor"))
 
 
 @pytest.fixture

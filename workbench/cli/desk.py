@@ -221,6 +221,7 @@ def demo_core_app(cache: Path, *, call_rate: float = DEMO_CALL_RATE, role: str |
     from workbench.core.acd_model import AcdConfig
     from workbench.core.app import create_app
     from workbench.core.auth import Identity
+    from workbench.core.security_routes import REVEAL_ROLES
 
     params = json.loads(demo_marker(cache).read_text(encoding="utf-8"))
     return create_app(
@@ -229,7 +230,7 @@ def demo_core_app(cache: Path, *, call_rate: float = DEMO_CALL_RATE, role: str |
         seed=int(params["seed"]),
         as_of=date.fromisoformat(params["as_of"]),
         acd=AcdConfig(call_rate=call_rate, colleagues=DEMO_COLLEAGUES, seed=int(time.time())),
-        **({"demo_identity": Identity("A001", role)} if role == "supervisor" else {}),
+        **({"demo_identity": Identity("A001", role)} if role in REVEAL_ROLES else {}),
     )
 
 

@@ -22,6 +22,7 @@ from workbench.core import idempotency
 from workbench.core.actions import Action, InvalidAction, parse_action
 from workbench.core.auth import identity_of
 from workbench.core.escalation_actions import SUPERVISOR_ACTIONS
+from workbench.core.security_routes import reveal_refusal
 from workbench.core.storage import CoreStore
 from workbench.domain.models import Role
 
@@ -81,6 +82,10 @@ def actions_endpoint(
                 f"只有主管可以处理升级工单 / only a supervisor may update escalations "
                 f"(this token's role is {who.role})",
             )
+        if isinstance(body, dict) and body.get("type") == "reveal_audit":
+            refused = reveal_refusal(who)
+            if refused is not None:
+                return refused
         try:
             action = parse_action(body)
         except InvalidAction as exc:

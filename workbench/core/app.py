@@ -8,6 +8,7 @@ Endpoints (JSON, UTF-8; documented in docs/protocol.md):
 - ``POST /v1/actions`` → an agent action, exactly once per ``Idempotency-Key``
 - ``GET /v1/events`` → server-sent events (``change`` when the feed head moves)
 - ``GET /v1/openapi.json`` → the OpenAPI document of all of the above
+- ``GET /v1/me`` and ``GET /v1/audit/reveals`` (auditors): ``core.security_routes``
 
 SQLite work runs in the thread pool (one connection per thread), so a long page never stalls
 the event loop. A page of the feed is written by splicing each record's stored JSON text into
@@ -49,6 +50,7 @@ from workbench.core.events import (
 )
 from workbench.core.openapi import openapi_document
 from workbench.core.portfolio import Progress, open_portfolio
+from workbench.core.security_routes import security_routes
 from workbench.core.storage import CoreStore
 from workbench.core.wallboard_routes import WallboardService
 
@@ -243,6 +245,7 @@ def build_app(
             Route("/v1/openapi.json", openapi, methods=["GET"]),
             *calls.routes(),
             *wallboard.routes(),
+            *security_routes(store),
         ],
         middleware=[
             Middleware(BearerAuth, tokens=tokens, anonymous=demo_identity or DEMO_IDENTITY)
