@@ -45,21 +45,22 @@ def until_text(at: datetime | str | None) -> str:
     return at.strftime("%Y-%m-%d %H:%M")
 
 
-def rule_text(rule: str | None, until: datetime | str | None) -> str:
-    """``contact_window 不在可联系时段… · 至 2026-11-28 08:00`` (the rule id named)."""
+def rule_text(rule: str | None, until: datetime | str | None, *, short: bool = False) -> str:
+    """``contact_window 不在可联系时段… · 至 2026-11-28 08:00`` (the rule id named; ``short``:
+    without the rule's sentence, for the table)."""
     rule = rule or "unknown"
     name = t(f"form.rule.{rule}")
     if name == f"form.rule.{rule}":
         name = t("form.rule.unknown")
     when = until_text(until)
-    text = f"{plain(rule, 40)} {name}"
+    text = plain(rule, 40) if short else f"{plain(rule, 40)} {name}"
     return t("callback.until", text=text, time=when) if when else text
 
 
 def gate_cell(gate: GateDecision, ready: bool) -> Content:
     """The gate column: allowed, blocked (rule and until when), or not yet due."""
     if not gate.allowed:
-        return Content.styled("⛔ " + rule_text(gate.rule, gate.allowed_from), "$error")
+        return Content.styled("⛔ " + rule_text(gate.rule, gate.allowed_from, short=True), "$error")
     if not ready:
         return Content.styled(t("callback.not_ready"), MUTED)
     return Content.styled("✓ " + t("callback.allowed"), "$success")

@@ -614,6 +614,7 @@ MESSAGES: dict[str, str] = {
     "callback.mine": "me",
     "callback.held_by": "{agent} working",
     "callback.working": "working {id}",
+    "callback.keys": "{next} next callback · w work this one · Enter opens the borrower",
     "callback.read_failed": "Could not read the callback worklist: {detail}",
     "callback.none_due": "No callback to make now",
     "callback.skipped": "Skipped {n} (blocked):",

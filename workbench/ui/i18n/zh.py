@@ -582,6 +582,7 @@ MESSAGES: dict[str, str] = {
     "callback.mine": "我",
     "callback.held_by": "{agent} 处理中",
     "callback.working": "正在处理 {id}",
+    "callback.keys": "{next} 下一个回拨 · w 回拨此条 · 回车打开客户",
     "callback.read_failed": "读取回拨清单失败：{detail}",
     "callback.none_due": "暂无可回拨的任务",
     "callback.skipped": "跳过 {n} 条（合规拦截）：",

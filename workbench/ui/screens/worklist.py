@@ -20,12 +20,21 @@ from textual.widgets import DataTable, Header, Static
 
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.callback_desk import skipped_text
+from workbench.ui.callback_keys import CALLBACK_BINDINGS
 from workbench.ui.callback_text import COLUMNS, WIDTHS, due_text, row_cells
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.call_bar import CallBar
 from workbench.ui.widgets.key_footer import KeyFooter
 from workbench.ui.widgets.sync_bar import SyncBar
+
+
+def key_of(app, binding) -> str:
+    """The key the keymap gives ``binding`` now (``F12``, or Shift+F5's ``F17``…)."""
+    from workbench.ui.keymap import as_bound
+
+    return app.get_key_display(as_bound(app, binding)).upper()
+
 
 if TYPE_CHECKING:
     from workbench.domain.callback_work import WorklistRow
@@ -144,6 +153,7 @@ class WorklistScreen(Screen):
         working = desk.row.id if desk is not None and desk.row is not None else ""
         if working:
             head += "  ·  " + t("callback.working", id=working)
+        head += "  ·  " + t("callback.keys", next=key_of(self.app, CALLBACK_BINDINGS[1]))
         status = self.query_one("#worklist-status", Static)
         status.update(Content(head + (f"\n{message}" if message else "")))
         status.set_class(refused or (desk is not None and desk.last_refused), "-refused")
