@@ -71,6 +71,7 @@ def default_agent_id() -> str:
 CONFIG_FILE = "config.toml"  # in config_dir(): keymap = "vim", lang = "en", theme = "…"
 SETTINGS = ("keymap", "lang", "theme")
 TABLES = ("contact",)  # [contact]: the contact gate's limits (domain.compliance)
+OTHER_KEYS = ("lock_after_min", "lock_pin")  # read by ui.lock_settings (the idle lock)
 
 
 def settings_path() -> Path:
@@ -101,6 +102,8 @@ def load_settings(path: Path | None = None) -> tuple[dict[str, str], list[str]]:
     for key, value in data.items():
         if key in TABLES and isinstance(value, dict):
             continue  # read by its own loader (contact_policy)
+        if key in OTHER_KEYS:
+            continue  # read (and checked) by its own loader
         if key in SETTINGS and isinstance(value, str) and value.strip():
             values[key] = value.strip()
         else:

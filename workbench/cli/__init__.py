@@ -5,6 +5,7 @@ Subcommand modules are imported lazily so ``workbench --help`` and the desk star
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -61,6 +62,12 @@ class WorkbenchGroup(LazyGroup):
     help="Desk theme: dark, light, high-contrast or a Textual theme name (config.toml: theme).",
 )
 @click.option(
+    "--ca-bundle",
+    type=click.Path(exists=True, dir_okay=False),
+    envvar="WORKBENCH_CA_BUNDLE",
+    help="PEM file of CAs trusted for the core's https certificate (WORKBENCH_CA_BUNDLE).",
+)
+@click.option(
     "--role",
     type=click.Choice(["agent", "supervisor", "auditor"]),
     help="Desk role (WORKBENCH_ROLE); supervisor opens the supervisor view.",
@@ -75,9 +82,13 @@ def main(
     lang: str | None,
     theme: str | None,
     role: str | None,
+    ca_bundle: str | None = None,
 ) -> None:
     """Agent workbench. With no subcommand, opens the agent desk."""
     from workbench.cli import cache_key
+
+    if ca_bundle:  # read by sync.client.make_client for every https core
+        os.environ["WORKBENCH_CA_BUNDLE"] = ca_bundle
 
     cache_key.install(insecure=insecure_cache)
     if ctx.invoked_subcommand is None:

@@ -69,6 +69,7 @@ def run_desk(
 
     role = resolve_role(role)
     wallboard_feed = None
+    me, token = None, None
     if db_path is None and core_url is None and not os.environ.get(config.ENV_DB):
         path = ensure_demo_cache()
         core = _once(partial(demo_core_app, path, role=role))
@@ -80,6 +81,8 @@ def run_desk(
             from workbench.cli.sync_cmds import load_token
 
             token = load_token(None)
+            me = identity_from_core(core_url, token)
+            role = me.role if me is not None else "agent"  # the core decides, never the env
             if not path.exists():  # nothing to show yet: the first sync comes first
                 _sync_once(path, core_url, token)
             make_sync = partial(core_runner, path, core_url, token)
@@ -92,12 +95,39 @@ def run_desk(
     from workbench.ui.app import WorkbenchApp
 
     app = WorkbenchApp(path, started_at=started, keymap=keymap, lang=lang, theme=theme, role=role)
+    if me is not None:
+        app.show_identity(me.agent_id, me.role)
+    app.lock_settings = lock_secrets(app.lock_settings, path, token)
     app.wallboard_feed = wallboard_feed
     if make_sync is not None:
         on_call = getattr(app, "report_call_event", None)  # the desk's call handling, if built
         build = partial(make_sync, app.report_sync_status, on_call_event=on_call)
         app.sync = DeferredSync(build, on_call_event=on_call)
     app.run()
+
+
+def identity_from_core(core_url: str, token: str | None):
+    """``sync.identity.Me`` from the core's ``/v1/me``, or None (then the desk is an agent)
+    when the core cannot say; an insecure URL is refused here, before anything else."""
+    from workbench.sync.client import InsecureCore, SyncError, Unauthorized
+    from workbench.sync.identity import who_am_i
+
+    try:
+        return who_am_i(core_url, token)
+    except (InsecureCore, Unauthorized) as exc:
+        raise click.ClickException(str(exc)) from exc
+    except SyncError as exc:
+        click.echo(
+            f"无法确认角色，按坐席权限打开 / role unknown, opening as an agent: {exc}", err=True
+        )
+        return None
+
+
+def lock_secrets(settings, path: Path, token: str | None):
+    """The idle lock reopens with the token and with the cache key, when they exist."""
+    from workbench.store.cipher import known_key
+
+    return settings.with_secret(token).with_secret(known_key(path))
 
 
 def _once(build: Callable[[], object]) -> Callable[[], object]:

@@ -17,7 +17,10 @@ becomes one quarantined record rather than a sync that can never pass that page.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import json
+import os
+import ssl
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,6 +33,8 @@ TIMEOUT = httpx.Timeout(30.0, connect=5.0)
 """Connect fails fast when the core is down; a large page still has time to arrive."""
 DEADLINE = 120.0
 """Seconds one whole request (connect, send, every chunk of the answer) may take."""
+ENV_CA_BUNDLE = "WORKBENCH_CA_BUNDLE"
+"""A PEM file of CA certificates to trust for the core's https certificate."""
 MAX_BODY = 256 * 1024 * 1024
 """Largest answer read (a page of 5,000 loans with schedules is ~25 MB)."""
 
@@ -44,6 +49,11 @@ class CursorGone(SyncError):
 
 class Unauthorized(SyncError):
     """The core rejected the token (401): retrying will not help until the token changes."""
+
+
+class InsecureCore(SyncError):
+    """The core URL would send data unprotected (plain http to another machine) or is not
+    a URL: refused before connecting."""
 
 
 class Unreachable(SyncError):
@@ -67,13 +77,69 @@ class Answer:
 def make_client(
     base_url: str, *, transport: httpx.AsyncBaseTransport | None = None, token: str | None = None
 ) -> httpx.AsyncClient:
-    """An ``httpx.AsyncClient`` for the core at ``base_url`` with timeouts (and bearer token)."""
+    """An ``httpx.AsyncClient`` for the core at ``base_url`` with timeouts (and bearer token).
+
+    Over the network the URL must pass :func:`check_core_url` (https with certificate
+    verification, plain http only to this machine; ``WORKBENCH_CA_BUNDLE`` names a custom CA
+    bundle); an in-process ``transport`` (the embedded demo, tests) is not checked."""
+    verify: ssl.SSLContext | bool = True
+    if transport is None:
+        check_core_url(base_url)
+        verify = tls_verify()
     headers = {"Accept": "application/json", "User-Agent": "workbench-sync/1"}
     if token:
         headers["Authorization"] = f"Bearer {token}"
     return httpx.AsyncClient(
-        base_url=base_url.rstrip("/"), transport=transport, timeout=TIMEOUT, headers=headers
+        base_url=base_url.rstrip("/"),
+        transport=transport,
+        timeout=TIMEOUT,
+        headers=headers,
+        verify=verify,
     )
+
+
+def check_core_url(url: str) -> None:
+    """Refuse a core URL the desk must not talk to, before any connection is made.
+
+    https is always allowed (verified); plain http only to a loopback host (``127.0.0.1``,
+    ``::1``, ``localhost``): borrowers' data and the token never cross a network in clear."""
+    try:
+        parsed = httpx.URL(url)
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise InsecureCore(f"核心地址无效 / not a valid core URL: {exc}") from None
+    if parsed.scheme == "https" and parsed.host:
+        return
+    if parsed.scheme == "http" and _loopback(parsed.host):
+        return
+    if parsed.scheme == "http":
+        raise InsecureCore(
+            f"拒绝以明文 HTTP 连接远程核心 / refusing plain http to {parsed.host}: a core on "
+            "another machine must be reached over https (certificate verified; a private CA "
+            f"via --ca-bundle or {ENV_CA_BUNDLE})"
+        )
+    raise InsecureCore(f"核心地址须为 https:// / the core URL must start with https://: {url!r}")
+
+
+def _loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def tls_verify() -> ssl.SSLContext | bool:
+    """Verification of the core's certificate: the system's CAs, or ``WORKBENCH_CA_BUNDLE``."""
+    bundle = os.environ.get(ENV_CA_BUNDLE)
+    if not bundle:
+        return True
+    try:
+        return ssl.create_default_context(cafile=bundle)
+    except (OSError, ssl.SSLError) as exc:
+        raise InsecureCore(
+            f"无法读取 CA 证书包 / cannot use the CA bundle {bundle}: {_reason(exc)}"
+        ) from None
 
 
 async def request(

@@ -10,6 +10,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar, Protocol
 
+from textual import events
 from textual.app import App
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -26,6 +27,7 @@ from workbench.ui.call_keys import CALL_BINDINGS
 from workbench.ui.callback_keys import CALLBACK_BINDINGS
 from workbench.ui.format import DISPLAY_TZ, plain
 from workbench.ui.i18n import set_language, t
+from workbench.ui.lock_settings import read_lock_settings
 from workbench.ui.roles import resolve_role
 
 if TYPE_CHECKING:  # the call logic is imported after the first frame
@@ -33,6 +35,7 @@ if TYPE_CHECKING:  # the call logic is imported after the first frame
     from workbench.ui.call_desk import CallDesk
     from workbench.ui.callback_desk import CallbackDesk
     from workbench.ui.calls import DeskCalls
+    from workbench.ui.idle_lock import IdleLock
 
 log = logging.getLogger("workbench.desk")
 log.addHandler(logging.NullHandler())  # nothing reaches the terminal unless a log is set up
@@ -154,6 +157,28 @@ class WorkbenchApp(App[None]):
         self.started_at = started_at
         self.title = t("app.title")
         self.sub_title = t("app.as_of", date=self.as_of().isoformat())
+        self.lock_settings, lock_problems = read_lock_settings()
+        self._settings_problems += [t("settings.problem", detail=p) for p in lock_problems]
+        self.idle_lock: IdleLock | None = None
+        """The idle lock (``ui.idle_lock``), started on mount from ``lock_settings``; the
+        launcher adds the token / cache key as secrets that reopen it."""
+
+    def show_identity(self, agent_id: str, role: str) -> None:
+        """The agent and role the core gave the token: they replace the local ones and show."""
+        self.agent_id, self.role = agent_id, resolve_role(role)
+        identity = t("identity.line", agent=agent_id, role=t(f"role.{self.role}"))
+        self.sub_title = f"{t('app.as_of', date=self.as_of().isoformat())} · {identity}"
+
+    async def on_event(self, event: events.Event) -> None:
+        if self.idle_lock is not None:
+            self.idle_lock.touch(event)
+        await super().on_event(event)
+
+    def _start_idle_lock(self) -> None:
+        from workbench.ui.idle_lock import IdleLock
+
+        self.idle_lock = IdleLock(self.lock_settings)
+        self.idle_lock.start(self)
 
     # -- keys, help, palette, theme (issue 8) -------------------------------------------------
 
@@ -190,6 +215,7 @@ class WorkbenchApp(App[None]):
     # -- background sync --------------------------------------------------------------------
 
     def on_mount(self) -> None:
+        self._start_idle_lock()
         desk_settings.report_problems(self, self._settings_problems)
         desk_settings.check_keymap_later(self, self.keymap)
         if self.role == "supervisor":
@@ -288,6 +314,8 @@ class WorkbenchApp(App[None]):
             self.calls.command(verb)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if self.idle_lock is not None and self.idle_lock.locked and action != "quit":
+            return False  # while locked no key opens anything over the lock
         if action == "call":  # no call keys until the call bar has started the call desk
             return (
                 self._calls is not None and bool(parameters) and self._calls.can(str(parameters[0]))
