@@ -66,32 +66,53 @@ PLANS = {
 }  # fmt: skip
 
 
-def measure(scale: str, *, root: Path | None = None, log=build.log_stderr) -> dict[str, Any]:
-    """Build if needed, measure everything, return the results (rows and facts)."""
+SECTIONS = ("lookups", "view", "desk", "process", "size", "initial", "incremental")
+"""Groups of rows ``--only`` can pick (the desk's floors are the view's, so desk brings view)."""
+
+
+def measure(
+    scale: str,
+    *,
+    root: Path | None = None,
+    log=build.log_stderr,
+    only: frozenset[str] | None = None,
+) -> dict[str, Any]:
+    """Build if needed, measure everything (or the ``only`` sections), return the results
+    (rows and facts). A partial run is not kept as the scale's results."""
     built = build.ensure_built(scale, root=root, log=log)
     plan = PLANS["tiny" if scale == "tiny" else "full"]
+    wanted = set(SECTIONS if only is None else only) | (
+        {"view"} if only and "desk" in only else set()
+    )
     began = time.perf_counter()
     facts: dict[str, Any] = {"scale": scale, "borrowers": built.borrowers, "machine": machine()}
     rows: list[Row] = []
-    log("measuring lookups …")
-    rows += lookup_rows(built, plan, _previous(scale, root))
-    log("measuring the unified view …")
-    view_rows, assembly = view_rows_of(built, plan)
-    rows += view_rows
-    log("measuring the desk (render, keystrokes) …")
-    rows += desk_rows(built, plan, assembly)
-    log("measuring start-up and memory …")
-    rows += process_rows(built, plan)
-    rows.append(size_row(built))  # before this run's incremental changes add to it
-    log("measuring sync …")
-    rows += sync_rows(built, plan, root)
+    if "lookups" in wanted:
+        log("measuring lookups …")
+        rows += lookup_rows(built, plan, _previous(scale, root))
+    if "view" in wanted:
+        log("measuring the unified view …")
+        view_rows, assembly = view_rows_of(built, plan)
+        rows += view_rows
+    if "desk" in wanted:
+        log("measuring the desk (render, keystrokes) …")
+        rows += desk_rows(built, plan, assembly)
+    if "process" in wanted:
+        log("measuring start-up and memory …")
+        rows += process_rows(built, plan)
+    if "size" in wanted:
+        rows.append(size_row(built))  # before this run's incremental changes add to it
+    if wanted & {"initial", "incremental"}:
+        log("measuring sync …")
+        rows += sync_rows(built, plan, root, "initial" in wanted, "incremental" in wanted)
     facts["build"] = built.facts
     facts["app_failures"] = [*desk.FAILURES, *startup.FAILURES]
     facts["waits_without_repaint"] = len(desk.NO_REPAINT)
     facts["seconds"] = round(time.perf_counter() - began, 1)
     facts["machine"]["load_average_end"] = [round(x, 2) for x in os.getloadavg()]
     result = {**facts, "rows": [row.as_dict() for row in rows], "_rows": rows}
-    _save(scale, root, result)
+    if only is None:
+        _save(scale, root, result)
     return result
 
 
@@ -206,20 +227,34 @@ def process_rows(built: build.Built, plan: Plan) -> list[Row]:
     ]  # fmt: skip
 
 
-def sync_rows(built: build.Built, plan: Plan, root: Path | None) -> list[Row]:
+def sync_rows(
+    built: build.Built, plan: Plan, root: Path | None, initial: bool = True, changes: bool = True
+) -> list[Row]:
     """Initial sync rate against its floor; 1,000 incremental changes in one pull."""
-    serve = served_core
-    with serve(built.core, borrowers=built.borrowers, seed=build.SEED) as url:
-        if built.scale == "tiny":  # the tiny core is its own sample, measured by our floor
-            sample_n, initial = built.borrowers, syncfigs.initial_sync(url, plan.syncs)
-        else:
-            sample_n, core = syncfigs.SAMPLE_BORROWERS, sync_sample(root)
-            with serve(core, borrowers=sample_n, seed=build.SEED) as sample_url:
-                initial = initial_sync(sample_url, sample_n, plan)
-        seconds = syncfigs.incremental(
-            url, built.core, built.cache, built.borrowers, plan.incrementals,
-            first_round=int(time.time()) % 100_000,
-        )  # fmt: skip
+    rows: list[Row] = []
+    with served_core(built.core, borrowers=built.borrowers, seed=build.SEED) as url:
+        if initial:
+            rows += initial_rows(built, plan, root, url)
+        if changes:
+            seconds = syncfigs.incremental(
+                url, built.core, built.cache, built.borrowers, plan.incrementals,
+                first_round=int(time.time()) % 100_000,
+            )  # fmt: skip
+            rows.append(
+                Row("1,000 incremental changes, one pull", "ms", latency=Latency.of(seconds),
+                    aim=INCREMENTAL, note=f"{len(seconds)} pulls over HTTP on loopback")
+            )  # fmt: skip
+    return rows
+
+
+def initial_rows(built: build.Built, plan: Plan, root: Path | None, url: str) -> list[Row]:
+    """Initial sync of the sample core against its floor; the whole cache's first sync."""
+    if built.scale == "tiny":  # the tiny core is its own sample, measured by our floor
+        sample_n, initial = built.borrowers, syncfigs.initial_sync(url, plan.syncs)
+    else:
+        sample_n, core = syncfigs.SAMPLE_BORROWERS, sync_sample(root)
+        with served_core(core, borrowers=sample_n, seed=build.SEED) as sample_url:
+            initial = initial_sync(sample_url, sample_n, plan)
     rows = [
         Row("initial sync (records per CPU-s)", "rec/s", value=initial["sync_records_per_cpu_s"],
             floor=initial["floor_records_per_cpu_s"], floor_name="executemany",
@@ -236,10 +271,6 @@ def sync_rows(built: build.Built, plan: Plan, root: Path | None) -> list[Row]:
                 f"({done['records'] / max(done['cpu_seconds'], 1e-9):,.0f} per CPU-s), "
                 "when the cache was built")
         )  # fmt: skip
-    rows.append(
-        Row("1,000 incremental changes, one pull", "ms", latency=Latency.of(seconds),
-            aim=INCREMENTAL, note=f"{len(seconds)} pulls over HTTP on loopback")
-    )  # fmt: skip
     return rows
 
 
@@ -315,13 +346,27 @@ def title_of(result: dict[str, Any]) -> str:
     )
 
 
+def _sections(text: str) -> frozenset[str]:
+    picked = frozenset(part.strip() for part in text.split(",") if part.strip())
+    unknown = picked - set(SECTIONS)
+    if unknown or not picked:
+        raise argparse.ArgumentTypeError(f"choose among {', '.join(SECTIONS)}")
+    return picked
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command-line entry point."""
     parser = argparse.ArgumentParser(prog="python -m benchmarks.run", description=__doc__)
     parser.add_argument("--scale", choices=list(build.SCALES), default="10k")
     parser.add_argument("--json", action="store_true", help="print the results as JSON")
+    parser.add_argument(
+        "--only",
+        type=_sections,
+        help=f"measure only these comma-separated parts ({', '.join(SECTIONS)}); "
+        "the results are printed, not kept as the scale's",
+    )
     args = parser.parse_args(argv)
-    result = measure(args.scale)
+    result = measure(args.scale, only=args.only)
     if args.json:
         plain = {k: v for k, v in result.items() if k != "_rows"}
         print(json.dumps(plain, indent=2, ensure_ascii=False))

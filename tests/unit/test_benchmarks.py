@@ -101,3 +101,14 @@ def test_percentiles_are_nearest_rank_and_rounds_reduce_to_medians() -> None:
     assert (one.median, one.p95, one.p99) == pytest.approx((50, 95, 99))
     rounds = Latency.over_rounds([Latency(1, 2, 3), Latency(5, 6, 70), Latency(2, 3, 4)])
     assert (rounds.median, rounds.p95, rounds.p99) == (2, 3, 4)
+
+
+def test_only_measures_the_parts_asked_for_and_keeps_no_results(tiny) -> None:
+    _, root = tiny
+    saved = (root / "results-tiny.json").read_text()
+    partial = run.measure("tiny", root=root, log=lambda _: None, only=frozenset({"incremental"}))
+    assert [row["name"] for row in partial["rows"]] == ["1,000 incremental changes, one pull"]
+    assert (root / "results-tiny.json").read_text() == saved
+    assert run._sections("view, size") == {"view", "size"}
+    with pytest.raises(Exception, match="choose among"):
+        run._sections("views")
