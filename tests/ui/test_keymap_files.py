@@ -151,7 +151,7 @@ def test_a_broken_file_names_each_problem_with_its_line(tmp_path):
                 '"call.answer" = "f13"',  # 3: fine
                 '"call.hold" = "hyper+banana"',  # 4: no such key
                 '"call.end" = 5',  # 5: not a key at all
-                '"callback.next" = "f10"',  # 6: no such action (yet)
+                '"callback.dance" = "f10"',  # 6: no such action
                 '"borrower.note" = "p"',  # 7: promise has p
             ]
         ),
@@ -165,7 +165,7 @@ def test_a_broken_file_names_each_problem_with_its_line(tmp_path):
     ]
     checked = keymap.check()
     assert [(p.line, p.message.split(";")[0]) for p in checked] == [
-        (6, "unknown action callback.next, ignored (the actions are listed in docs/keymaps.md)"),
+        (6, "unknown action callback.dance, ignored (the actions are listed in docs/keymaps.md)"),
         (7, "p is bound to borrower.note, borrower.promise in BorrowerScreen"),
     ]
     assert all(p.file == str(path) for p in keymap.problems)
