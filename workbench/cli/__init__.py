@@ -40,6 +40,7 @@ class WorkbenchGroup(LazyGroup):
         "outbox": "workbench.cli.act_cmds:outbox",
         "callbacks": "workbench.cli.callback_cmds:callbacks",
         "wallboard": "workbench.cli.wallboard_cmds:wallboard",
+        "audit": "workbench.cli.reveal_cmds:audit",
     },
 )
 @click.option("--db", "db_path", type=click.Path(dir_okay=False), help="Cache file (WORKBENCH_DB).")

@@ -81,22 +81,44 @@ def lookup(ctx: click.Context, query: str, db_path: str | None, as_json: bool, l
 @click.argument("borrower_id")
 @db_option
 @json_option
+@click.option(
+    "--reveal", is_flag=True, help="Full ID, phone and card numbers (supervisor/auditor; audited)."
+)
+@click.option("--reason", help="Why the numbers are revealed (required with --reveal).")
 @click.pass_context
-def show(ctx: click.Context, borrower_id: str, db_path: str | None, as_json: bool) -> None:
-    """The unified view of one borrower (masked): profile, loans, payments, recent contacts."""
+def show(
+    ctx: click.Context,
+    borrower_id: str,
+    db_path: str | None,
+    as_json: bool,
+    reveal: bool = False,
+    reason: str | None = None,
+) -> None:
+    """The unified view of one borrower (masked): profile, loans, payments, recent contacts.
+
+    ``--reveal --reason R`` shows the full numbers to a role that may (``cli.reveal_cmds``)."""
     from workbench.cli.read_render import print_view, view_as_data
     from workbench.store.queries import borrower_view, interactions_page
 
-    conn = open_existing(resolve_db(ctx, db_path))
+    path = resolve_db(ctx, db_path)
+    conn = open_existing(path)
     view = borrower_view(conn, borrower_id, business_date())
     if view is None:
         raise click.ClickException(f"未找到借款人 / unknown borrower: {borrower_id}")
     recent = interactions_page(conn, borrower_id, limit=RECENT_INTERACTIONS)
     data = view_as_data(view, recent)
+    if reveal:
+        from workbench.cli.reveal_cmds import reveal_view
+
+        data = reveal_view(ctx, path, conn, view, data, reason)
     if as_json:
         emit_json(data)
     else:
         print_view(data)
+        if reveal:
+            from workbench.cli.reveal_cmds import print_cards
+
+            print_cards(data)
 
 
 @click.group()
