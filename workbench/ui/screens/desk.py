@@ -69,9 +69,12 @@ class DeskScreen(Screen):
 
     @work(exclusive=True, group="warm-up", exit_on_error=False)
     async def warm_up(self) -> None:
-        """Open the search's connection once, off the first frame's path, so the first search
-        is as quick as the rest and a missing cache is reported at once."""
-        await reader(self.app, "search").run(_nothing)
+        """Open the readers' connections once, off the first frame's path, so the first search
+        and the first borrower are as quick as the rest and a missing cache is reported at
+        once."""
+        await asyncio.gather(
+            reader(self.app, "search").run(_nothing), reader(self.app, "view").run(_nothing)
+        )
 
     async def on_unmount(self) -> None:
         # The desk lives as long as the app: its end closes the readers' connections.
@@ -167,8 +170,9 @@ class DeskScreen(Screen):
 
     def _show(self, hits: list[LookupHit], query: str | None) -> None:
         self._shown_query = query
+        if hits != self._hits or not hits:  # a longer text often finds the same borrowers
+            self.query_one(ResultsTable).show(hits)
         self._hits = hits
-        self.query_one(ResultsTable).show(hits)
         if query is None:
             self._set_status(Content(t("desk.hint")))
         elif not hits:

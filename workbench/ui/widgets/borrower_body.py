@@ -92,9 +92,9 @@ class BorrowerBody(Vertical):
         else:
             history.replace(view.interaction_count, pages, marks, newest=newest)
         if view.borrower != old.borrower or view.loans != old.loans:
-            await _redraw(self.query_one(BorrowerHeader), view)
+            await self.query_one(BorrowerHeader).show(view)
         if view.borrower != old.borrower or view.extra != old.extra:
-            await _redraw(self.query_one(ProfilePanel), view)
+            await self.query_one(ProfilePanel).show(view)
         loans_changed = view.loans != old.loans
         if loans_changed:
             await self.query_one(LoanPanel).show(view)
@@ -121,11 +121,6 @@ class BorrowerBody(Vertical):
         elif pane == "tab-followups":
             for followups in self.query(FollowUpsPanel):
                 await followups.show(self.view, self.marks)
-
-
-async def _redraw(widget: BorrowerHeader | ProfilePanel, view: BorrowerView) -> None:
-    widget.view = view
-    await widget.recompose()
 
 
 def _history_title(view: BorrowerView) -> str:

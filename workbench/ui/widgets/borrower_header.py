@@ -32,6 +32,22 @@ class BorrowerHeader(Horizontal):
         bucket = self.view.worst_bucket
         yield Badge(dpd_text(worst, bucket), classes=f"dpd {bucket_class(bucket)}")
 
+    async def show(self, view: BorrowerView) -> None:
+        """Show another borrower (or a newer reading): the text changes in place when the
+        flags are the same, else the header is rebuilt."""
+        old, self.view = self.view, view
+        if old.borrower.flags != view.borrower.flags:
+            await self.recompose()
+            return
+        borrower = view.borrower
+        self.query_one("#borrower-name", Label).update(safe(borrower.name, 32))
+        self.query_one("#borrower-id-no", Label).update(safe(mask_id_no(borrower.id_no)))
+        self.query_one("#borrower-summary", Label).update(safe(self._summary()))
+        worst = max((loan.dpd for loan in view.loans), default=0)
+        badge = self.query_one(".dpd", Badge)
+        badge.update(safe(dpd_text(worst, view.worst_bucket)))
+        badge.set_classes(f"badge dpd {bucket_class(view.worst_bucket)}")
+
     def _summary(self) -> str:
         borrower = self.view.borrower
         parts = [label("gender", borrower.gender)]

@@ -22,6 +22,12 @@ class LoanCard(Static):
         super().__init__(_render(loan_view), classes=f"loan-card {classes}".strip())
         self.loan_view = loan_view
 
+    def show(self, loan_view: LoanView) -> None:
+        """Show another loan (or a newer reading of this one) in this card."""
+        if loan_view != self.loan_view:
+            self.loan_view = loan_view
+            self.update(_render(loan_view))
+
 
 def _render(view: LoanView) -> Content:
     loan = view.loan

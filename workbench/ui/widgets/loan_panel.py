@@ -32,7 +32,12 @@ class LoanPanel(VerticalScroll):
     async def show(self, view: BorrowerView) -> None:
         """Show a newer reading of the borrower's loans (the screen re-selects its loan)."""
         self.view = view
-        await self.recompose()
+        cards = list(self.query(LoanCard))
+        if view.loans and len(cards) == len(view.loans):  # as many cards: new text in place
+            for card, loan_view in zip(cards, view.loans, strict=True):
+                card.show(loan_view)
+        else:
+            await self.recompose()
         self.border_title = t("section.loans", count=len(view.loans))
 
     def select(self, index: int) -> None:

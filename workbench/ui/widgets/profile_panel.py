@@ -35,6 +35,25 @@ class ProfilePanel(VerticalScroll):
     def on_mount(self) -> None:
         self.border_title = t("section.profile")
 
+    async def show(self, view: BorrowerView) -> None:
+        """Show another borrower (or a newer reading): the text changes in place when the
+        layout is the same (as many phones and vehicles), else the panel is rebuilt."""
+        old, self.view = self.view, view
+        if (len(old.borrower.phones), len(_vehicles(old))) != (
+            len(view.borrower.phones),
+            len(_vehicles(view)),
+        ):
+            await self.recompose()
+            return
+        self.query_one(".overview", Static).update(self._overview())
+        grids = [self.query_one("#profile-fields", Grid), *self.query(".vehicle-fields")]
+        tables = [self._profile_rows(), *(_vehicle_rows(v, view) for v in _vehicles(view))]
+        for grid, rows in zip(grids, tables, strict=True):
+            cells = list(grid.children)
+            for n, (name, value) in enumerate(rows):
+                cells[2 * n].update(Content(name))
+                cells[2 * n + 1].update(value)
+
     def _overview(self) -> Content:
         borrower = self.view.borrower
         age = age_on(borrower.birth_date, self.view.as_of)
