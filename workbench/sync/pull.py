@@ -100,9 +100,20 @@ async def pull(
     started = time.perf_counter()
     _tune(conn)
     fetch = _Fetcher(client, page_size, deadline)
-    reason = await _check_identity(conn, fetch)
+    cursor = store_apply.get_cursor(conn)
+    # The first page is asked for while the core's identity is checked (one round trip less);
+    # it is only applied once the core is known to be the cache's.
+    early = fetch.prefetch(cursor) if cursor is not None else None
     try:
-        counts = await _pull_pages(conn, fetch, progress, on_bad_record)
+        reason = await _check_identity(conn, fetch)
+    except BaseException:
+        await _discard(early)
+        raise
+    if reason is not None:
+        await _discard(early)
+        early = None
+    try:
+        counts = await _pull_pages(conn, fetch, progress, on_bad_record, early)
     except CursorGone:
         start_over(conn)
         reason = "cursor_gone"
@@ -146,7 +157,19 @@ class _Fetcher:
         return _checked_page(await self.get("/v1/changes", params), self.client, cursor)
 
 
-async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
+async def _discard(task: asyncio.Task | None) -> None:
+    """Cancel a prefetched page and wait for it, without swallowing our own cancellation."""
+    if task is None:
+        return
+    task.cancel()
+    await asyncio.wait([task])
+    if not task.cancelled():
+        task.exception()  # retrieved: a failed prefetch is not worth a warning
+
+
+async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record, early=None):
+    """Apply pages from the stored cursor until the core has no more (``early``: the first
+    page, already asked for from that cursor)."""
     cursor = store_apply.get_cursor(conn)
     staged = keys.is_staging(conn)
     if cursor is None and not staged:  # a first sync: search keys are built at its end
@@ -157,7 +180,7 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
     applied = pages = 0
     if progress:
         progress(0, total)
-    pending = fetch.prefetch(cursor)
+    pending = early if early is not None else fetch.prefetch(cursor)
     try:
         while pending is not None:
             page = await pending
@@ -182,12 +205,7 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record):
             if progress:
                 progress(applied, total)
     finally:
-        if pending is not None:
-            pending.cancel()
-            # Wait for it without swallowing a cancellation of this task itself.
-            await asyncio.wait([pending])
-            if not pending.cancelled():
-                pending.exception()  # retrieved: a failed prefetch is not worth a warning
+        await _discard(pending)
     if staged:  # caught up: the cache is complete, so its search keys can be built
         with paused_gc():
             keys.finish_staging(conn)
