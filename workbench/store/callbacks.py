@@ -58,7 +58,6 @@ from workbench.store.actions import Action
 from workbench.store.codec import codec_of
 from workbench.store.db import write_transaction
 
-DEFAULT_POLICY = ContactPolicy()
 OPEN = ("open", "claimed")
 HISTORY_DAYS = 2
 _ID_PREFIX = "O-"
@@ -99,12 +98,14 @@ def callback_worklist(
     agent_id: str,
     now: datetime | None = None,
     *,
-    policy: ContactPolicy = DEFAULT_POLICY,
+    policy: ContactPolicy | None = None,
     include_claimed: bool = True,
     limit: int = 500,
 ) -> list[WorklistRow]:
-    """Open and claimed callbacks by priority then due, each with its contact gate at ``now``."""
+    """Open and claimed callbacks by priority then due, each with its contact gate at ``now``
+    (``policy``: the limits of ``config.toml``'s ``[contact]`` unless given)."""
     now = now or config.now()
+    policy = policy or config.contact_policy()[0]
     ordered = sorted(open_callbacks(conn), key=lambda c: (c.priority, c.due_at, c.id))
     borrowers = _borrowers(conn, {c.borrower_id for c in ordered[: limit * 2]})
     rows: list[WorklistRow] = []
@@ -118,7 +119,7 @@ def callback_worklist(
 
 
 def next_callback(
-    conn, agent_id: str, now: datetime | None = None, *, policy: ContactPolicy = DEFAULT_POLICY
+    conn, agent_id: str, now: datetime | None = None, *, policy: ContactPolicy | None = None
 ) -> tuple[WorklistRow | None, list[WorklistRow]]:
     """The first workable row, and the rows skipped before it (blocked or claimed by others)."""
     skipped: list[WorklistRow] = []
@@ -235,7 +236,7 @@ def _later(conn, cb: Callback, due_at, now: datetime) -> str:
     at = rules.future_time("due_at", due_at, now=now)
     borrower = queries.get_borrower(conn, cb.borrower_id)
     zone = borrower_zone(borrower) if borrower else None
-    if zone is not None and not in_window(DEFAULT_POLICY, at.astimezone(zone)):
+    if zone is not None and not in_window(config.contact_policy()[0], at.astimezone(zone)):
         raise ValidationError(
             "due_at",
             "due_at.outside_window",

@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
+from workbench import config
 from workbench.domain.compliance import (
     ContactPolicy,
     borrower_zone,
@@ -62,7 +63,7 @@ class CallbackScreen(ActionForm):
         slots: int = SLOT_COUNT,
     ) -> None:
         super().__init__(view, now=now)
-        self.policy = policy or ContactPolicy()
+        self.policy = policy or config.contact_policy()[0]
         self.zone = borrower_zone(self.borrower)
         self.slots = next_allowed_slots(self.policy, self.borrower, now + LEAD, n=slots)
 

@@ -19,6 +19,7 @@ from textual.containers import Horizontal
 from textual.content import Content
 from textual.widgets import Input, Label, Select, Static
 
+from workbench import config
 from workbench.domain.compliance import ContactPolicy, borrower_zone, check_contact
 from workbench.domain.money import format_fen
 from workbench.ui.format import plain
@@ -70,7 +71,7 @@ class MessageScreen(ActionForm):
         self, view: BorrowerView, *, now: datetime, policy: ContactPolicy | None = None
     ) -> None:
         super().__init__(view, now=now)
-        self.policy = policy or ContactPolicy()
+        self.policy = policy or config.contact_policy()[0]
 
     def fields(self) -> ComposeResult:
         with Horizontal(classes="form-row"):
