@@ -110,7 +110,7 @@ async def test_a_broken_user_keymap_is_reported_and_the_desk_works_on_its_defaul
             [
                 "[bindings]",
                 '"borrower.payoff" = "Q"',  # 2: fine
-                '"callback.next" = "f10"',  # 3: no such action (yet)
+                '"callback.dance" = "f10"',  # 3: no such action
                 '"borrower.note" = "hyper+banana"',  # 4: no such key
                 '"borrower.message" = "p"',  # 5: promise has p
             ]
@@ -122,7 +122,7 @@ async def test_a_broken_user_keymap_is_reported_and_the_desk_works_on_its_defaul
         problems = [str(p) for p in app.keymap.problems]
         assert problems == [
             f"{user}:4: 未知按键 hyper+banana，该操作使用默认键",
-            f"{user}:3: 未知操作 callback.next，已忽略（操作列表见 docs/keymaps.md）",
+            f"{user}:3: 未知操作 callback.dance，已忽略（操作列表见 docs/keymaps.md）",
             f"{user}:5: 按键 p 在 BorrowerScreen 中同时绑定了 borrower.message, borrower.promise，"
             "这些操作使用默认键",
         ]
