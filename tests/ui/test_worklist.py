@@ -256,3 +256,36 @@ async def test_a_follow_up_captures_the_satisfaction_score_and_comment(desk_cach
         await wait_for_view(pilot)
         await pilot.press("4")
         await wait_for(pilot, lambda: "满意度 4/5" in screen_text(pilot), what="the score shown")
+
+
+async def test_in_english_an_outcome_left_for_later_comes_back_with_next_callback(desk_cache):
+    target = worklist(desk_cache)[0]
+    box: list[TelephonySync] = []
+    async with run_desk(desk_cache, sync=telephony(box), lang="en") as pilot:
+        sync = box[0]
+        await open_worklist(pilot)
+        text = screen_text(pilot)
+        assert "Callback worklist" in text and "overdue" in text and "allowed" in text
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: sent(sync, "claim"), what="the claim")
+        pilot.app.report_call_event(claimed(target))
+        await wait_for(pilot, lambda: sent(sync, "dial"), what="the dial")
+        call = outbound(target)
+        pilot.app.report_call_event(call_event("offered", call))
+        await wait_for(pilot, lambda: pilot.app.callbacks.phase == "calling", what="the call")
+        await wait_for(
+            pilot, lambda: "Dialling" in str(pilot.app.screen.query_one("#call-bar").render())
+        )
+        pilot.app.report_call_event(call_event("ended", ended(call, NOW + timedelta(seconds=30))))
+        pilot.app.report_call_event(agent_event("after_call", call_id=call.call_id))
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, OutcomeScreen), what="the form")
+        assert pilot.app.screen.outcome == "no_answer"  # not picked up
+        await pilot.press("escape")  # later
+        await wait_for(pilot, lambda: not isinstance(pilot.app.screen, OutcomeScreen))
+        await pilot.press("f12")
+        await wait_for(pilot, lambda: isinstance(pilot.app.screen, OutcomeScreen), what="again")
+        await pilot.press("ctrl+s")
+        await wait_for(pilot, lambda: sent(sync, "state"), what="available asked")
+        [body] = outcome_bodies(desk_cache)
+        assert body["payload"]["outcome"] == "no_answer"
+        assert len(sent(sync, "claim")) == 1

@@ -49,6 +49,7 @@ class CallbackDesk:
         self.phase = IDLE
         self.row: WorklistRow | None = None  # the callback being worked
         self.call_id: str | None = None  # its outbound call
+        self.ended: CallInfo | None = None  # that call once it ended (the outcome is owed)
         self.last_message = ""  # the latest refusal or skip report (the worklist shows it)
         self.last_refused = False
 
@@ -61,6 +62,9 @@ class CallbackDesk:
 
     def next(self) -> None:
         """Take the next workable callback: skip blocked ones (saying why), then claim it."""
+        if self.phase == CALLING and self.app.call_state.call is None:
+            self.open_outcome(self.ended)  # the form was left for later: the outcome is owed
+            return
         if self.busy:
             self.tell(t("callback.working", id=self._id()), severity="warning")
             return
@@ -129,12 +133,10 @@ class CallbackDesk:
         if call.callback_id == row.id and event.type == "call.offered" and self.phase == DIALING:
             self.phase, self.call_id = CALLING, call.call_id
             self._refresh()
-        elif (
-            call.call_id == self.call_id
-            and event.type in ("call.ended", "call.abandoned")
-            and self.app.call_state.wrap is None  # not picked up: no wrap-up to delegate
-        ):
-            self.open_outcome(call)
+        elif call.call_id == self.call_id and event.type in ("call.ended", "call.abandoned"):
+            self.ended = call
+            if self.app.call_state.wrap is None:  # not picked up: no wrap-up to delegate
+                self.open_outcome(call)
 
     def _callback_event(self, event: CallEvent) -> None:
         cb = event.callback
@@ -187,7 +189,7 @@ class CallbackDesk:
 
     def outcome_saved(self, call_id: str | None) -> None:
         """The outcome is in the outbox: deliver it, show it, and end the wrap-up."""
-        self.phase, self.row, self.call_id = IDLE, None, None
+        self.phase, self.row, self.call_id, self.ended = IDLE, None, None, None
         if call_id is not None and self.app.call_state.in_wrap_up:
             self.app.calls.disposition_saved(call_id, then_available=True)
         else:
