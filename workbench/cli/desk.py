@@ -282,10 +282,16 @@ def lazy_core_transport(build: Callable[[], object]) -> httpx.AsyncBaseTransport
 
 def _log_to_file() -> None:
     """Send the workbench's log (start time, sync trouble) to ``desk.log``, never the screen."""
+    from workbench.domain.redact import RedactFilter
+
     folder = config.data_dir()
     folder.mkdir(parents=True, exist_ok=True)
     handler = logging.FileHandler(folder / LOG_FILE, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.addFilter(RedactFilter())  # no personal number or token reaches the file
+    (folder / LOG_FILE).chmod(0o600)
+    for noisy in ("httpx", "httpcore"):  # request lines carry URLs: never below WARNING
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     logger = logging.getLogger("workbench")
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import orjson
 
+from workbench.domain.redact import register_secret
 from workbench.sync.gcpause import paused_gc
 
 TIMEOUT = httpx.Timeout(30.0, connect=5.0)
@@ -88,6 +89,7 @@ def make_client(
         verify = tls_verify()
     headers = {"Accept": "application/json", "User-Agent": "workbench-sync/1"}
     if token:
+        register_secret(token)  # never in a log line or a crash report (domain.redact)
         headers["Authorization"] = f"Bearer {token}"
     return httpx.AsyncClient(
         base_url=base_url.rstrip("/"),

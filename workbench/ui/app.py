@@ -174,6 +174,17 @@ class WorkbenchApp(App[None]):
             self.idle_lock.touch(event)
         await super().on_event(event)
 
+    def _fatal_error(self) -> None:
+        """A crash: Textual's report without locals and with personal numbers masked."""
+        from rich.segment import Segments
+
+        from workbench.ui.crash import safe_crash_report
+
+        self.bell()
+        report = safe_crash_report()
+        self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
+        self._close_messages_no_wait()
+
     def _start_idle_lock(self) -> None:
         from workbench.ui.idle_lock import IdleLock
 
