@@ -110,8 +110,10 @@ def measure_views(
     rounds: int,
     as_of: date,
     seed: int = 2,
+    cpu: list[float] | None = None,
 ) -> tuple[Latency, Latency, Latency]:
-    """(random borrowers, the 10,000-interaction borrower, floor) view assembly latencies."""
+    """(random borrowers, the 10,000-interaction borrower, floor) view assembly latencies;
+    the CPU seconds of each random borrower's assembly are appended to ``cpu``."""
     conn = connect(cache, readonly=True)
     try:
         ids = borrower_ids(borrowers, samples * rounds, seed)
@@ -119,7 +121,7 @@ def measure_views(
         for r in range(rounds):
             chunk = ids[r::rounds]
             floors.append(Latency.of(time_each(lambda b: get_borrower(conn, b), chunk)))
-            randoms.append(Latency.of(time_each(lambda b: assemble(conn, b, as_of), chunk)))
+            randoms.append(Latency.of(time_each(lambda b: assemble(conn, b, as_of), chunk, cpu)))
             heavy = [heavy_id] * max(samples // 5, 5)
             heavies.append(Latency.of(time_each(lambda b: assemble(conn, b, as_of), heavy)))
         return (

@@ -147,13 +147,17 @@ def lookup_rows(built: build.Built, plan: Plan, previous: dict | None) -> list[R
 
 def view_rows_of(built: build.Built, plan: Plan) -> tuple[list[Row], tuple[Latency, Latency]]:
     """Unified view assembly for random borrowers and for the 10,000-interaction one."""
+    cpu: list[float] = []
     random_view, heavy_view, floor = reads.measure_views(
         built.cache, built.borrowers, built.heavy_id,
-        samples=plan.samples, rounds=plan.rounds, as_of=build.AS_OF,
+        samples=plan.samples, rounds=plan.rounds, as_of=build.AS_OF, cpu=cpu,
     )  # fmt: skip
+    on_cpu = Latency.of(cpu)
     rows = [
         Row("view assembly: random borrower", "ms", latency=random_view, floor=floor,
-            floor_name="PK", aim=VIEW_P99),
+            floor_name="PK", aim=VIEW_P99,
+            note=f"CPU time of the same samples: median {on_cpu.median:.2f} ms, "
+            f"p99 {on_cpu.p99:.2f} ms"),
         Row("view assembly: 10,000 interactions", "ms", latency=heavy_view, floor=floor,
             floor_name="PK"),
     ]  # fmt: skip
@@ -236,15 +240,26 @@ def sync_rows(
         if initial:
             rows += initial_rows(built, plan, root, url)
         if changes:
+            cpu: list[tuple[float, float | None]] = []
             seconds = syncfigs.incremental(
                 url, built.core, built.cache, built.borrowers, plan.incrementals,
-                first_round=int(time.time()) % 100_000,
+                first_round=int(time.time()) % 100_000, cpu=cpu,
             )  # fmt: skip
             rows.append(
                 Row("1,000 incremental changes, one pull", "ms", latency=Latency.of(seconds),
-                    aim=INCREMENTAL, note=f"{len(seconds)} pulls over HTTP on loopback")
+                    aim=INCREMENTAL, note=f"{len(seconds)} pulls over HTTP on loopback; "
+                    + _pull_cpu_note(cpu))
             )  # fmt: skip
     return rows
+
+
+def _pull_cpu_note(cpu: list[tuple[float, float | None]]) -> str:
+    """Median CPU time of the pulling process and its time waiting for a CPU, per pull."""
+    note = f"median CPU time {statistics.median(c for c, _ in cpu) * 1000:.0f} ms"
+    waits = [w for _, w in cpu if w is not None]
+    if waits:
+        note += f", waiting for a CPU {statistics.median(waits) * 1000:.0f} ms"
+    return note
 
 
 def initial_rows(built: build.Built, plan: Plan, root: Path | None, url: str) -> list[Row]:

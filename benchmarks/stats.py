@@ -52,15 +52,28 @@ def _rank(ordered: list[float], q: float) -> float:
     return ordered[index]
 
 
-def time_each(call: Callable[[Any], object], inputs: Iterable[Any]) -> list[float]:
-    """Seconds taken by ``call(x)`` for each ``x``."""
+def time_each(
+    call: Callable[[Any], object], inputs: Iterable[Any], cpu: list[float] | None = None
+) -> list[float]:
+    """Seconds taken by ``call(x)`` for each ``x`` (and its CPU seconds, appended to ``cpu``)."""
     out = []
-    clock = time.perf_counter
+    clock, thread_clock = time.perf_counter, time.thread_time
     for x in inputs:
-        started = clock()
+        started, on_cpu = clock(), thread_clock()
         call(x)
         out.append(clock() - started)
+        if cpu is not None:
+            cpu.append(thread_clock() - on_cpu)
     return out
+
+
+def cpu_wait_seconds() -> float | None:
+    """Seconds this thread has spent runnable but waiting for a CPU (Linux schedstat)."""
+    try:
+        with open("/proc/thread-self/schedstat") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, ValueError, IndexError):
+        return None
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import orjson
 
+from benchmarks.stats import cpu_wait_seconds
 from workbench.core.storage import CoreStore
 from workbench.store import schema
 from workbench.store.db import connect, write_transaction
@@ -117,19 +118,33 @@ def _timed_floor(path: Path, changes: list[dict[str, Any]]) -> float:
 
 
 def incremental(
-    url: str, core: Path, cache: Path, borrowers: int, repeats: int, *, first_round: int
+    url: str,
+    core: Path,
+    cache: Path,
+    borrowers: int,
+    repeats: int,
+    *,
+    first_round: int,
+    cpu: list[tuple[float, float | None]] | None = None,
 ) -> list[float]:
     """Wall seconds of one pull bringing :data:`CHANGES` fresh changes made at ``core`` (served
-    at ``url``) into ``cache``, per repetition.
+    at ``url``) into ``cache``, per repetition; each pull's (CPU seconds, seconds spent waiting
+    for a CPU) are appended to ``cpu``.
 
     The pull runs as the desk's follower runs it (``workbench.sync.follow``): with one open
     cache connection and one HTTP client for all pulls.
     """
-    return asyncio.run(_incremental(url, core, cache, borrowers, repeats, first_round))
+    return asyncio.run(_incremental(url, core, cache, borrowers, repeats, first_round, cpu))
 
 
 async def _incremental(
-    url: str, core: Path, cache: Path, borrowers: int, repeats: int, first_round: int
+    url: str,
+    core: Path,
+    cache: Path,
+    borrowers: int,
+    repeats: int,
+    first_round: int,
+    cpu: list | None = None,
 ) -> list[float]:
     out = []
     conn = connect(cache)
@@ -141,9 +156,13 @@ async def _incremental(
             for n in range(repeats):
                 changes = changed_records(store, borrowers, first_round + n, template)
                 store.upsert_many(changes)
-                started = time.perf_counter()
+                started, on_cpu, waited = time.perf_counter(), cpu_seconds(), cpu_wait_seconds()
                 result = await pull(conn, client, page_size=PAGE)
                 out.append(time.perf_counter() - started)
+                if cpu is not None:
+                    after = cpu_wait_seconds()
+                    wait = after - waited if after is not None and waited is not None else None
+                    cpu.append((cpu_seconds() - on_cpu, wait))
                 distinct = len({(entity, rid) for entity, rid, _ in changes})  # < 1,000 when tiny
                 if result.applied != distinct:
                     raise RuntimeError(f"pulled {result.applied} changes, not {distinct}")
