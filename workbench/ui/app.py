@@ -165,6 +165,9 @@ class WorkbenchApp(App[None]):
 
     def show_identity(self, agent_id: str, role: str) -> None:
         """The agent and role the core gave the token: they replace the local ones and show."""
+        from workbench.ui.i18n.security import install
+
+        install()  # the identity line's catalog entries
         self.agent_id, self.role = agent_id, resolve_role(role)
         identity = t("identity.line", agent=agent_id, role=t(f"role.{self.role}"))
         self.sub_title = f"{t('app.as_of', date=self.as_of().isoformat())} · {identity}"
