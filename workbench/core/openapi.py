@@ -14,6 +14,7 @@ from typing import Any
 from workbench.core.actions import ACTION_TYPES, ENVELOPE, PAYLOADS, Field
 from workbench.core.openapi_callbacks import callback_paths, callback_schemas
 from workbench.core.openapi_calls import call_paths, call_schemas
+from workbench.core.openapi_security import security_paths
 from workbench.core.openapi_wallboard import wallboard_paths
 from workbench.domain import models
 from workbench.domain.models import ENTITIES
@@ -269,7 +270,11 @@ def _actions() -> dict[str, Any]:
                 "201": first,
                 "200": replay,
                 "400": _answer("missing_idempotency_key or bad_idempotency_key", "Error"),
-                "403": _answer("forbidden: agent_id is not the token's agent", "Error"),
+                "403": _answer(
+                    "forbidden: agent_id is not the token's agent; supervisor_only; "
+                    "reveal_not_allowed: a reveal_audit from role agent",
+                    "Error",
+                ),
                 "409": _answer("in_progress: the key is being applied; retry", "Error"),
                 "422": _answer(
                     "invalid_action (do not retry as is) or idempotency_mismatch (the key was "
@@ -320,6 +325,7 @@ def openapi_document(version: str) -> dict[str, Any]:
             **call_paths(_secured),
             **callback_paths(_secured),
             **wallboard_paths(_secured),
+            **security_paths(_secured),
             "/v1/openapi.json": {
                 "get": {
                     "security": public,
