@@ -195,3 +195,16 @@ def test_a_person_taking_over_a_colleague_ends_its_scripted_work() -> None:
     status, calls = acd.status("A002", at(31))
     assert status.state == "offline" and calls == []
     assert acd.calls[call.call_id].state == "ended"
+
+
+def test_a_desk_restarted_in_after_call_work_gets_the_ended_call_back() -> None:
+    acd = make(AcdConfig())
+    acd.set_state("A001", "available", at(0), acw_done=True)
+    call = acd.inject("13800000008", "repayment", at(1))
+    acd.command("A001", call.call_id, "answer", at(4))
+    acd.command("A001", call.call_id, "end", at(60))
+    status, calls = acd.status("A001", at(61))
+    assert status.state == "after_call" and status.call_id == call.call_id
+    assert [(c.call_id, c.state) for c in calls] == [(call.call_id, "ended")]
+    acd.set_state("A001", "available", at(62), acw_done=True)
+    assert acd.status("A001", at(63))[1] == []  # wrapped up: nothing left to show

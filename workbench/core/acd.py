@@ -35,7 +35,8 @@ class Acd(AcdEngine):
     # -- the desk's commands ------------------------------------------------------------------
 
     def status(self, agent_id: str, now: datetime) -> tuple[AgentStatus, list[CallInfo]]:
-        """The agent's state and its open calls (offered, active, held); makes it a person."""
+        """The agent's state and its open calls (offered, active, held), plus the ended call
+        it is wrapping up while in after-call work; makes it a person."""
         with self._lock:
             self._advance(now)
             agent = self._person(agent_id)
@@ -44,6 +45,14 @@ class Acd(AcdEngine):
                 for c in self.calls.values()
                 if c.agent_id == agent_id and c.state not in (CallState.ENDED, CallState.ABANDONED)
             ]
+            wrapping = self.calls.get(agent.call_id) if agent.call_id else None
+            if (
+                agent.state == AgentState.AFTER_CALL
+                and wrapping is not None
+                and wrapping.agent_id == agent_id
+                and wrapping.state == CallState.ENDED
+            ):  # a desk restarted in after-call work gets its wrap-up back
+                calls.append(wrapping.info(self.now))
             return agent.status(), sorted(calls, key=lambda c: c.call_id)
 
     def command(self, agent_id: str, call_id: str, verb: str, now: datetime) -> CallInfo:
