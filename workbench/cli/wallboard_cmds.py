@@ -18,6 +18,7 @@ import click
 
 from workbench import config
 
+MAX_ALERT_LINES = 20
 COLUMNS = (
     ("queue_id", "队列 queue", 14),
     ("waiting", "等待", 5),
@@ -80,8 +81,10 @@ def render(snapshot: dict[str, Any]) -> str:
         lines.append(" ".join(f"{cell(k, row.get(k)):>{w}}" for k, _, w in COLUMNS))
     alerts = snapshot.get("alerts") or []
     lines.append(f"告警 alerts: {len(alerts)}")
-    for alert in alerts:
+    for alert in alerts[:MAX_ALERT_LINES]:
         lines.append(f"  {alert['rule']} {alert['subject']} {alert['value']} / {alert['limit']}")
+    if len(alerts) > MAX_ALERT_LINES:
+        lines.append(f"  … +{len(alerts) - MAX_ALERT_LINES} (--json lists all)")
     return "\n".join(lines)
 
 
