@@ -42,12 +42,18 @@ async def test_an_idle_desk_locks_hides_the_borrower_and_reopens_with_the_pin(de
         assert all(pii.mask_phone(p.number) not in shown for p in borrower.phones)
         await pilot.press("f10", "ctrl+p", "escape")  # nothing opens over the lock
         assert isinstance(app.screen, LockScreen)
+        app.notify(f"已保存 {borrower.name}")  # a toast waits for the unlock
+        await pilot.pause()
+        assert borrower.name not in screen_text(pilot)
+        assert not any(borrower.name in n.message for n in app._notifications)
         await type_and_enter(pilot, "1357")
         assert isinstance(app.screen, LockScreen)
         assert "2468" not in screen_text(pilot) and "1357" not in screen_text(pilot)
         await type_and_enter(pilot, "2468")
         await wait_for(pilot, lambda: isinstance(app.screen, BorrowerScreen), what="unlock")
         assert not app.idle_lock.locked
+        shown = [n.message for n in app._notifications]
+        assert shown.count(f"已保存 {borrower.name}") == 1, shown  # shown once, after the unlock
 
 
 async def test_the_token_reopens_it_too_and_activity_keeps_it_open(desk_cache):

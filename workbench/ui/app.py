@@ -188,6 +188,13 @@ class WorkbenchApp(App[None]):
         self._exit_renderables.append(Segments(self.console.render(report, self.console.options)))
         self._close_messages_no_wait()
 
+    def notify(self, message: str, **options: Any) -> None:
+        """A toast; while the desk is locked it is held and shown after the unlock."""
+        if self.idle_lock is not None and self.idle_lock.locked:
+            self.idle_lock.held.append((message, options))
+            return
+        super().notify(message, **options)
+
     def _start_idle_lock(self) -> None:
         from workbench.ui.idle_lock import IdleLock
 

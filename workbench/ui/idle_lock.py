@@ -73,6 +73,8 @@ class IdleLock:
         self.clock = clock
         self.last_activity = clock()
         self.locked = False
+        self.held: list[tuple[str, dict]] = []  # toasts that came while locked
+        self._app: App | None = None
 
     def start(self, app: App) -> None:
         """Check every second (or sooner for short test timeouts) while ``app`` runs."""
@@ -93,9 +95,12 @@ class IdleLock:
 
     def lock(self, app: App) -> None:
         """Cover the desk at once (any open modal stays below the lock)."""
-        self.locked = True
+        self.locked, self._app = True, app
         app.push_screen(LockScreen(self.settings), callback=self._unlocked)
 
     def _unlocked(self, _: None) -> None:
         self.locked = False
         self.last_activity = self.clock()
+        held, self.held = self.held, []
+        for message, options in held:
+            self._app.notify(message, **options)
