@@ -72,9 +72,14 @@ class DeskScreen(Screen):
         """Open the readers' connections once, off the first frame's path, so the first search
         and the first borrower are as quick as the rest and a missing cache is reported at
         once."""
-        await asyncio.gather(
-            reader(self.app, "search").run(_nothing), reader(self.app, "view").run(_nothing)
-        )
+        from workbench.store.db import CacheError
+
+        try:
+            await asyncio.gather(
+                reader(self.app, "search").run(_nothing), reader(self.app, "view").run(_nothing)
+            )
+        except CacheError as exc:  # said on the status line; searching says it again
+            self._set_status(Content(t("error.cache", detail=plain(str(exc), 200))), "error")
 
     async def on_unmount(self) -> None:
         # The desk lives as long as the app: its end closes the readers' connections.
