@@ -94,3 +94,26 @@ def test_settings_from_config_toml(tmp_path):
     assert read_lock_settings(path)[0].after_s == 0
     assert LockSettings(60).opens("")  # nothing set: Enter reopens (the demo)
     assert TOKEN not in repr(LockSettings(60).with_secret(TOKEN))
+
+
+async def test_a_call_that_rings_while_locked_pops_only_after_the_unlock(desk_cache):
+    from call_pilot import TelephonySync, agent_event, call_event, offered
+
+    from workbench.ui.screens.call_pop import CallPopScreen
+
+    caller = get_borrower(connect(desk_cache), BORROWER)
+    app = lock_app(desk_cache, after_s=30.0)
+    app.sync = TelephonySync()
+    async with app.run_test(size=(140, 40)) as pilot:
+        app.report_call_event(agent_event("available"))
+        app.idle_lock.last_activity -= 31
+        await wait_for(pilot, lambda: isinstance(app.screen, LockScreen), timeout=10, what="lock")
+        app.report_call_event(call_event("offered", offered([BORROWER])))
+        await wait_for(pilot, lambda: app.call_state.ringing, what="the call rings")
+        await pilot.pause()
+        assert isinstance(app.screen, LockScreen)  # nothing of the caller over the lock
+        assert caller.name not in screen_text(pilot)
+        await type_and_enter(pilot, "2468")
+        await wait_for(pilot, lambda: isinstance(app.screen, CallPopScreen), what="the pop")
+        behind = app.screen_stack[-2]
+        assert isinstance(behind, BorrowerScreen) and behind.borrower_id == BORROWER

@@ -54,6 +54,7 @@ class CallDesk:
         self._wanted_state: str | None = None
         self._warming = False
         self._retries = 0
+        self._after_unlock: set[str] = set()  # "pop" / "wrap": held while the desk was locked
 
     # -- state ------------------------------------------------------------------------------
 
@@ -141,6 +142,9 @@ class CallDesk:
 
         call = self.state.call
         if call is None or call.direction == "out":  # our own dial (a callback): no pop
+            return
+        if self._locked():  # nothing of the caller over the lock: the pop waits for the unlock
+            self._after_unlock.add("pop")
             return
         self._close_pops()
         self._show_caller(call.borrower_ids)
@@ -299,6 +303,9 @@ class CallDesk:
         from workbench.ui.screens.wrap_up import WrapUpScreen
 
         wrap = self.state.wrap
+        if self._locked():
+            self._after_unlock.add("wrap")
+            return
         callback_call = wrap is not None and bool(wrap.call.callback_id) and not wrap.saved
         if callback_call and self.app.callbacks.open_outcome(wrap.call):
             return  # a callback's outcome is its wrap-up
@@ -306,6 +313,18 @@ class CallDesk:
             self.app.screen.warn(warn)
         elif self.state.wrap is not None:
             self.app.run_worker(self._open_wrap_up(warn), group="wrap-open", exclusive=True)
+
+    def _locked(self) -> bool:
+        lock = getattr(self.app, "idle_lock", None)
+        return lock is not None and lock.locked
+
+    def after_unlock(self) -> None:
+        """The desk was unlocked: show what a call brought meanwhile (if still so)."""
+        due, self._after_unlock = self._after_unlock, set()
+        if "pop" in due and self.state.ringing:
+            self._offered()
+        if "wrap" in due and self.state.wrap is not None:
+            self.open_wrap_up()
 
     def _close_wrap_up(self) -> None:
         """After-call work ended (at the core): its form, if on top, goes too."""

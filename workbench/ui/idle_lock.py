@@ -104,3 +104,6 @@ class IdleLock:
         held, self.held = self.held, []
         for message, options in held:
             self._app.notify(message, **options)
+        calls = getattr(self._app, "_calls", None)
+        if calls is not None:  # a call that rang while locked gets its pop now
+            calls.after_unlock()
