@@ -102,3 +102,42 @@ def test_drill_into_a_department_and_acknowledge_through_the_outbox(make_app, de
     finally:
         conn.close()
     assert len(found) == 1 and esc["id"] in str(found[0][0]) and "acknowledge" in str(found[0][0])
+
+
+def test_backlog_pane_shows_follow_up_feedback_as_plain_text(make_app, demo_cache):
+    """回访 scores and the latest comments in the backlog pane; a comment that looks like
+    markup is shown as typed, never interpreted; a queue.stats update replaces them."""
+    import asyncio
+
+    from desk_pilot import screen_text
+
+    feedback = {
+        "scored": 3, "mean": 4.333, "scored_today": 1, "mean_today": 5.0,
+        "latest": [{"callback_id": "CB-1", "borrower_id": "B000007", "at": "2026-11-27T01:00:00Z",
+                    "score": 5, "comment": "[bold red]很满意[/] 138****5678"}],
+    }  # fmt: skip
+    body = {
+        "as_of": "2026-11-27T02:00:00Z",
+        "queues": [],
+        "total": {"queue_id": "*", "waiting": 0, "longest_wait_s": 0},
+        "callbacks": {"backlog": {}, "feedback": feedback, "figures": {}},
+    }
+    app = make_app(demo_cache)
+    app.role = "supervisor"
+    app.wallboard_feed = lambda on_update: StaticFeed(body, on_update)
+
+    async def go() -> None:
+        async with app.run_test(size=SIZE) as pilot:
+            await wait_for(pilot, lambda: isinstance(app.screen, SupervisorScreen), what="view")
+            screen = app.screen
+            await wait_for(pilot, lambda: "回访满意度" in screen_text(pilot), what="feedback")
+            text = screen_text(pilot)
+            assert "今日 5.0/5（1 条）" in text and "累计 4.3/5（3 条）" in text
+            assert "B000007 5/5 “[bold red]很满意[/] 138****5678”" in text
+            later = feedback | {"scored": 4, "latest": []}
+            screen.take("stats", {"callbacks": {"backlog": {}, "feedback": later}})
+            await pilot.pause()
+            assert "累计 4.3/5（4 条）" in screen_text(pilot)
+            assert "B000007" not in screen_text(pilot)
+
+    asyncio.run(go())

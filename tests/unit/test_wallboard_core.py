@@ -153,3 +153,52 @@ def test_an_escalation_past_its_sla_raises_an_alert_and_clears_when_resolved(app
     store.upsert("escalation", "E-1", esc | {"status": "resolved"})
     stats = wall.round(clock())
     assert stats["alerts"] == [] and stats["escalations"] == {}
+
+
+def test_follow_up_feedback_reaches_the_snapshot_and_queue_stats_masked(app):
+    """A 回访 outcome with a score and a comment: the supervisor sees the mean and the comment
+    (plain text, one line, the phone number in it masked), by borrower id."""
+    import uuid
+
+    wall, store, clock = app.state.wallboard, app.state.store, app.state.calls.clock
+    desk = app.state.calls.callbacks
+    desk.ensure()
+    store.upsert("escalation", "E-fb", {
+        "id": "E-fb", "borrower_id": "B000005", "loan_id": None, "department": "complaints",
+        "reason": "投诉", "priority": "high", "status": "resolved",
+        "created_at": "2026-11-26T02:00:00Z", "sla_due_at": "2026-11-26T10:00:00Z",
+        "agent_id": "A001", "snapshot": {}, "history": [],
+    })  # fmt: skip
+    (cb,) = [r for r in desk.sweep(clock(), force=True) if r["reason"] == "follow_up"]
+    body = {
+        "type": "callback_outcome",
+        "id": "O-" + uuid.uuid4().hex,
+        "borrower_id": cb["borrower_id"],
+        "agent_id": "A001",
+        "created_at": clock().strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "payload": {"callback_id": cb["id"], "outcome": "reached", "satisfaction": 4,
+                    "comment": "[b]很好[/b]\n请打 13812345678"},
+    }  # fmt: skip
+
+    async def go():
+        async with client(app, "tok-sup") as sup, client(app, "tok-a1") as a1:
+            before = (await sup.get("/v1/wallboard")).json()
+            r = await a1.post("/v1/actions", json=body, headers={"Idempotency-Key": body["id"]})
+            assert r.status_code == 201, r.text
+            after = (await sup.get("/v1/wallboard")).json()
+            await app.state.wallboard.stop()
+            await app.state.calls.stop()
+            return before, after
+
+    before, after = asyncio.run(go())
+    assert before["callbacks"]["feedback"]["scored"] == 0
+    feedback = after["callbacks"]["feedback"]
+    assert (feedback["scored"], feedback["mean"]) == (1, 4.0)
+    assert (feedback["scored_today"], feedback["mean_today"]) == (1, 4.0)
+    (latest,) = feedback["latest"]
+    assert latest["borrower_id"] == "B000005" and latest["score"] == 4
+    assert latest["comment"] == "[b]很好[/b] 请打 138****5678"
+    opened = lambda b: b["callbacks"]["backlog"]["follow_up"]["open"]  # noqa: E731
+    assert opened(after) == opened(before) - 1  # reached: no longer open
+    # the next queue.stats carries them only when they change
+    assert "callbacks" not in (wall.round(clock()) or {})

@@ -2,12 +2,14 @@
 
 - ``GET /v1/wallboard`` (role supervisor only; any other role gets 403 ``supervisor_only``) →
   ``{"as_of", "queues": [row...], "total": row, "agents": [...], "escalations": {dept: {...}},
-  "callbacks": {"backlog": {reason: {...}}, "figures": {...}}, "alerts": [...], "trend": [...]}``
-  (rows: ``domain.wallboard.QueueRow.as_dict``; escalations and backlog:
-  ``domain.supervision``; alerts: ``domain.alerts``).
+  "callbacks": {"backlog": {reason: {...}}, "feedback": {...}, "figures": {...}}, "alerts": [...],
+  "trend": [...]}`` (rows: ``domain.wallboard.QueueRow.as_dict``; escalations, backlog and the
+  回访 feedback — scores and the latest comments, masked —: ``domain.supervision``; alerts:
+  ``domain.alerts``).
 - Event ``queue.stats`` on ``/v1/events`` and ``/v1/events/poll``, at most every second while
   something moved: ``{"as_of", "rows": [changed rows], "agents": [changed agent rows],
-  "alerts": [all active], "escalations"?: {...} (when they changed), "trend"?: [point]}``.
+  "alerts": [all active], "escalations"?: {...} (when they changed), "callbacks"?:
+  {"backlog", "feedback"} (when they changed), "trend"?: [point]}``.
 
 The board follows the call centre's own events (``call.*``, ``agent.state``) from the event
 hub's ring, so an update costs the calls that changed; escalations and the callback backlog are
@@ -35,7 +37,11 @@ from workbench.domain.alerts import AlertBook, AlertRules, evaluate
 from workbench.domain.calls import agent_to_json, call_to_json
 from workbench.domain.metrics import QueueConfig
 from workbench.domain.models import Role
-from workbench.domain.supervision import callback_backlog, escalations_by_department
+from workbench.domain.supervision import (
+    callback_backlog,
+    callback_feedback,
+    escalations_by_department,
+)
 from workbench.domain.wallboard import Board, iso_z
 
 if TYPE_CHECKING:
@@ -73,7 +79,9 @@ class WallboardService:
         self.alerts = AlertBook()
         self.escalations: list[dict[str, Any]] = []
         self.callbacks: list[dict[str, Any]] = []
+        self.follow_ups: list[dict[str, Any]] = []  # 回访 callbacks already attempted
         self._by_dept: dict[str, Any] = {}
+        self._callbacks_sent: dict[str, Any] = {}
         self._seen = 0  # the hub's last event id the board took
         self._stale = True  # escalations and callbacks to read again
         self._sampled: datetime | None = None
@@ -126,18 +134,34 @@ class WallboardService:
                 "SELECT data FROM records WHERE entity = 'callback' AND deleted = 0"
                 " AND json_extract(data, '$.status') IN ('open', 'claimed')"
             ).fetchall()
+            fbs = conn.execute(
+                "SELECT data FROM records WHERE entity = 'callback' AND deleted = 0"
+                " AND json_extract(data, '$.reason') = 'follow_up'"
+                " AND json_extract(data, '$.attempts') > 0"
+            ).fetchall()
         self.escalations = [orjson.loads(d) for (d,) in esc]
         self.callbacks = [orjson.loads(d) for (d,) in cbs]
+        self.follow_ups = [orjson.loads(d) for (d,) in fbs]
+
+    def _callback_panes(self, now: datetime) -> dict[str, Any]:
+        """The backlog by reason and the 回访 feedback (what the backlog pane shows)."""
+        return {
+            "backlog": callback_backlog(self.callbacks, now),
+            "feedback": callback_feedback(self.follow_ups, now),
+        }
 
     def round(self, now: datetime) -> dict[str, Any] | None:
         """One round (blocking): follow the events, re-read records if the feed moved, and the
         ``queue.stats`` payload when something changed (None when nothing did)."""
         if self.board is None:
             self.board = self._build()
+        out: dict[str, Any] = {"as_of": iso_z(now)}
         if self._follow() or self._stale:
             self._read_records()
             self._stale = False
-        out: dict[str, Any] = {"as_of": iso_z(now)}
+            panes = self._callback_panes(now)
+            if panes != self._callbacks_sent:
+                self._callbacks_sent = out["callbacks"] = panes
         rows = self.board.changed(now)
         if rows:
             out["rows"] = rows
@@ -176,7 +200,7 @@ class WallboardService:
             "escalation_list": sorted(
                 (_esc_row(e, now) for e in self.escalations), key=lambda e: e["sla_due_at"]
             ),
-            "callbacks": {"backlog": callback_backlog(self.callbacks, now), "figures": figures},
+            "callbacks": self._callback_panes(now) | {"figures": figures},
             "alerts": [a.as_dict() for a in self.alerts.current()],
             "trend": [list(p) for p in board.trend],
         }

@@ -5,6 +5,10 @@
   warning window, not yet overdue) and the ``oldest`` open one's age.
 - **Callback backlog** per reason: ``open`` (open or claimed), ``overdue`` (due time passed) and
   ages since creation in buckets (< 1 h, 1–4 h, 4–24 h, ≥ 24 h).
+- **回访 feedback** (``callback_feedback``): satisfaction scores (1–5) recorded on follow-up
+  attempts, overall and today (the day in Asia/Shanghai): count and mean; and the latest
+  comments, newest first, by callback and borrower id only, the text on one line, cut short,
+  and with any phone, ID or card number masked (``domain.redact``).
 """
 
 from __future__ import annotations
@@ -13,13 +17,16 @@ from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any
 
-from workbench.domain.wallboard import parse_at
+from workbench.domain.redact import redact
+from workbench.domain.wallboard import ZONE, parse_at
 
 OPEN_ESCALATION = frozenset({"open", "acknowledged"})
 OPEN_CALLBACK = frozenset({"open", "claimed"})
 AGE_BUCKETS = ((3600, "lt_1h"), (4 * 3600, "1_4h"), (24 * 3600, "4_24h"))
 OLDEST_BUCKET = "ge_24h"
 DUE_SOON_S = 1800.0
+FEEDBACK_LATEST = 3
+COMMENT_MAX = 60
 
 
 def escalation_state(esc: Mapping[str, Any], now: datetime, due_soon_s: float = DUE_SOON_S) -> str:
@@ -86,3 +93,50 @@ def callback_backlog(
         row["overdue"] += parse_at(cb["due_at"]) < now
         row[age_bucket((now - parse_at(cb["created_at"])).total_seconds())] += 1
     return dict(sorted(out.items()))
+
+
+def clean_comment(text: str, limit: int = COMMENT_MAX) -> str:
+    """A borrower's comment for a pane: one line, printable, numbers masked, at most ``limit``."""
+    printable = "".join(ch if ch.isprintable() else " " for ch in text)
+    one_line = redact(" ".join(printable.split()))
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+def callback_feedback(
+    callbacks: Iterable[Mapping[str, Any]], now: datetime, latest: int = FEEDBACK_LATEST
+) -> dict[str, Any]:
+    """回访 feedback (see the module doc): ``scored``, ``mean``, ``scored_today``,
+    ``mean_today`` (None with no score) and ``latest`` comments
+    (``callback_id``, ``borrower_id``, ``at``, ``score``, ``comment``)."""
+    today = now.astimezone(ZONE).date()
+    scores: list[int] = []
+    today_scores: list[int] = []
+    comments: list[dict[str, Any]] = []
+    for cb in callbacks:
+        if cb.get("reason") != "follow_up":
+            continue
+        for step in cb.get("history") or []:
+            if step.get("kind") != "attempt":
+                continue
+            score = step.get("satisfaction")
+            at = parse_at(step["at"])
+            if score is not None:
+                scores.append(score)
+                if at.astimezone(ZONE).date() == today:
+                    today_scores.append(score)
+            text = clean_comment(step.get("comment") or "")
+            if text:
+                comments.append({"callback_id": cb["id"], "borrower_id": cb["borrower_id"],
+                                 "at": step["at"], "score": score, "comment": text})  # fmt: skip
+    comments.sort(key=lambda c: (c["at"], c["callback_id"]), reverse=True)
+    return {
+        "scored": len(scores),
+        "mean": _mean(scores),
+        "scored_today": len(today_scores),
+        "mean_today": _mean(today_scores),
+        "latest": comments[:latest],
+    }
+
+
+def _mean(values: list[int]) -> float | None:
+    return round(sum(values) / len(values), 2) if values else None

@@ -2,8 +2,8 @@
 
 No Textual here: the screen (``ui.screens.supervisor``) draws this. ``take_snapshot`` replaces
 everything; ``take_stats`` merges one event (changed rows and agents, alerts, escalations,
-a trend point) and returns which panes changed, so the screen redraws only those — and in
-the queue pane only the rows that changed.
+the callback backlog and 回访 feedback, a trend point) and returns which panes changed, so
+the screen redraws only those — and in the queue pane only the rows that changed.
 
 ``level(row, column)`` says how a figure stands against its queue's thresholds: ``bad``,
 ``warn`` or ``ok`` (``None``: not judged). The screen maps these to theme colours.
@@ -37,6 +37,7 @@ class WallboardState:
     escalation_list: list[dict[str, Any]] = field(default_factory=list)
     backlog: dict[str, dict[str, int]] = field(default_factory=dict)
     callback_figures: dict[str, Any] = field(default_factory=dict)
+    feedback: dict[str, Any] = field(default_factory=dict)  # 回访 scores and latest comments
     alerts: list[dict[str, Any]] = field(default_factory=list)
     waiting_trend: deque[int] = field(default_factory=lambda: deque(maxlen=TREND_POINTS))
     sl_trend: deque[float] = field(default_factory=lambda: deque(maxlen=TREND_POINTS))
@@ -55,6 +56,7 @@ class WallboardState:
         callbacks = body.get("callbacks", {})
         self.backlog = callbacks.get("backlog", {})
         self.callback_figures = callbacks.get("figures", {})
+        self.feedback = callbacks.get("feedback", {})
         self.alerts = body.get("alerts", [])
         self.waiting_trend.clear()
         self.sl_trend.clear()
@@ -82,6 +84,10 @@ class WallboardState:
         if "alerts" in data:
             self.alerts = data["alerts"]
             panes.add("alerts")
+        if "callbacks" in data:
+            self.backlog = data["callbacks"].get("backlog", self.backlog)
+            self.feedback = data["callbacks"].get("feedback", self.feedback)
+            panes.add("backlog")
         for point in data.get("trend", []):
             self._point(point)
             panes.add("trend")

@@ -553,6 +553,11 @@ MESSAGES: dict[str, str] = {
         " 1–4h {1_4h} · 4–24h {4_24h} · ≥24h {ge_24h}"
     ),
     "supervisor.coverage": "Callback coverage {coverage} · overdue {overdue}",
+    "supervisor.feedback": (
+        "回访 satisfaction: today {today} ({scored_today}) · overall {overall} ({scored})"
+    ),
+    "supervisor.feedback_none": "回访 satisfaction: no scores yet",
+    "supervisor.feedback_comment": "  {borrower_id} {score} “{comment}”",
     "supervisor.help_formulas": "Metric formulas",
     "supervisor.formulas": (
         "Offered: every call that reached the queue. Answered: taken"

@@ -526,6 +526,11 @@ MESSAGES: dict[str, str] = {
         " {1_4h} · 4–24h {4_24h} · ≥24h {ge_24h}"
     ),
     "supervisor.coverage": "回拨覆盖率 {coverage} · 逾期 {overdue}",
+    "supervisor.feedback": (
+        "回访满意度：今日 {today}（{scored_today} 条）· 累计 {overall}（{scored} 条）"
+    ),
+    "supervisor.feedback_none": "回访满意度：暂无评分",
+    "supervisor.feedback_comment": "  {borrower_id} {score} “{comment}”",
     "supervisor.help_formulas": "指标公式",
     "supervisor.formulas": (
         "呼入：进入队列的全部来电；接听：坐席接起；放弃：等待中挂断；"

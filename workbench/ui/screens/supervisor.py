@@ -64,6 +64,13 @@ def figure(key: str, value: Any) -> str:
     return str(value)
 
 
+def score_text(value: float | None) -> str:
+    """A 1–5 satisfaction score as ``4/5``, a mean as ``4.3/5``; nothing yet as —."""
+    if value is None:
+        return "—"
+    return f"{value}/5" if isinstance(value, int) else f"{value:.1f}/5"
+
+
 class SupervisorScreen(Screen[None]):
     """The supervisor's wallboard (see the module doc)."""
 
@@ -285,7 +292,35 @@ class SupervisorScreen(Screen[None]):
                 overdue=total.get("overdue", "—"),
             )
         )
-        self.query_one("#sv-backlog", Static).update(Text("\n".join(lines)))
+        lines.extend(self._feedback_lines())
+        # comments are the borrower's words: plain Text, never markup; one line each
+        text = Text("\n".join(lines), no_wrap=True, overflow="ellipsis")
+        self.query_one("#sv-backlog", Static).update(text)
+
+    def _feedback_lines(self) -> list[str]:
+        """回访 satisfaction (today and overall) and the latest comments, by borrower id."""
+        fb = self.state.feedback
+        if not fb.get("scored") and not fb.get("latest"):
+            return [t("supervisor.feedback_none")]
+        lines = [
+            t(
+                "supervisor.feedback",
+                today=score_text(fb.get("mean_today")),
+                scored_today=fb.get("scored_today", 0),
+                overall=score_text(fb.get("mean")),
+                scored=fb.get("scored", 0),
+            )
+        ]
+        for item in fb.get("latest", []):
+            lines.append(
+                t(
+                    "supervisor.feedback_comment",
+                    borrower_id=item.get("borrower_id", ""),
+                    score=score_text(item.get("score")),
+                    comment=item.get("comment", ""),
+                )
+            )
+        return lines
 
     # -- actions --------------------------------------------------------------------------------
 
