@@ -90,6 +90,13 @@ def core() -> None:
     default=None,
     help="Scripted agents taking calls besides the people at desks (default: all agents).",
 )
+@click.option(
+    "--alerts",
+    "alerts_file",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="TOML file of the wallboard's alert thresholds ([default], [queue.<id>], "
+    "[department.<name>]: waiting_max, sl_min_calls, due_soon_min); built-in defaults without.",
+)
 @_portfolio_options
 def serve(
     host: str,
@@ -99,6 +106,7 @@ def serve(
     call_rate: float,
     patience: float,
     colleagues: int | None,
+    alerts_file: Path | None,
     borrowers: int,
     seed: int,
     as_of: datetime,
@@ -120,6 +128,7 @@ def serve(
             tokens = load_tokens(token_file)
         except TokenFileError as exc:
             raise click.ClickException(str(exc)) from None
+    alerts = load_alert_rules(alerts_file) if alerts_file is not None else None
     day = as_of.date()
     path = store_path or default_store_path(borrowers, seed, day)
     try:
@@ -132,6 +141,7 @@ def serve(
             tokens=tokens,
             clock=config.now,
             acd=_acd_config(call_rate, patience, colleagues, seed, tokens),
+            alerts=alerts,
         )
     except PortfolioMismatch as exc:
         raise click.ClickException(str(exc)) from None
@@ -140,6 +150,20 @@ def serve(
     click.echo(f"workbench core: http://{host}:{port}  (store {path}; {auth}{calls})")
     sys.stdout.flush()
     run_server(app, host, port, log_level=log_level)
+
+
+def load_alert_rules(path: Path):
+    """The ``--alerts`` file's thresholds; a bad file ends the command naming file and key."""
+    from workbench.domain.alerts import AlertConfigError, parse_alert_rules
+
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise click.ClickException(f"{path}: cannot read ({exc})") from None
+    try:
+        return parse_alert_rules(text, str(path))
+    except AlertConfigError as exc:
+        raise click.ClickException(f"alert thresholds: {exc}") from None
 
 
 def _acd_config(call_rate: float, patience: float, colleagues: int | None, seed: int, tokens):

@@ -53,6 +53,7 @@ from workbench.core.portfolio import Progress, open_portfolio
 from workbench.core.security_routes import security_routes
 from workbench.core.storage import CoreStore
 from workbench.core.wallboard_routes import WallboardService
+from workbench.domain.alerts import AlertRules
 
 PROTOCOL = 1
 DEFAULT_LIMIT = 500
@@ -173,6 +174,7 @@ def build_app(
     acd_clock: Clock | None = None,
     callbacks: CallbackConfig | None = None,
     demo_identity: Identity | None = None,
+    alerts: AlertRules | None = None,
 ) -> Starlette:
     """The protocol v1 app over an already open store.
 
@@ -186,6 +188,7 @@ def build_app(
     ``app.state.events`` is the ``EventHub``: ``close()`` it to end every open stream.
     ``demo_identity``: who every caller is without ``tokens`` (default agent A001, role agent;
     the embedded demo desk run with ``--role supervisor`` makes it a supervisor).
+    ``alerts``: the wallboard's alert thresholds (``domain.alerts``; built-in defaults without).
     """
     app_version = _version()
     now = clock or (lambda: datetime.now(UTC))
@@ -193,7 +196,7 @@ def build_app(
     hub = EventHub(store.head, ring_size=ring_size, heartbeat_s=heartbeat_s, poll_s=poll_s)
     store.add_listener(hub.on_head)
     calls = CallCenter(store, hub, acd, clock=acd_clock, callbacks=callbacks)
-    wallboard = WallboardService(calls)
+    wallboard = WallboardService(calls, rules=alerts)
 
     async def health(request: Request) -> Response:
         head = await run_in_threadpool(store.head_cursor)

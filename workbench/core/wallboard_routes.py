@@ -3,9 +3,10 @@
 - ``GET /v1/wallboard`` (role supervisor only; any other role gets 403 ``supervisor_only``) →
   ``{"as_of", "queues": [row...], "total": row, "agents": [...], "escalations": {dept: {...}},
   "callbacks": {"backlog": {reason: {...}}, "feedback": {...}, "figures": {...}}, "alerts": [...],
-  "trend": [...]}`` (rows: ``domain.wallboard.QueueRow.as_dict``; escalations, backlog and the
-  回访 feedback — scores and the latest comments, masked —: ``domain.supervision``; alerts:
-  ``domain.alerts``).
+  "thresholds": {...}, "trend": [...]}`` (rows: ``domain.wallboard.QueueRow.as_dict``;
+  escalations, backlog and the 回访 feedback — scores and the latest comments, masked —:
+  ``domain.supervision``; alerts and thresholds — the alert rules in the shape of the
+  ``--alerts`` file —: ``domain.alerts``).
 - Event ``queue.stats`` on ``/v1/events`` and ``/v1/events/poll``, at most every second while
   something moved: ``{"as_of", "rows": [changed rows], "agents": [changed agent rows],
   "alerts": [all active], "escalations"?: {...} (when they changed), "callbacks"?:
@@ -33,7 +34,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from workbench.core.auth import identity_of
-from workbench.domain.alerts import AlertBook, AlertRules, evaluate
+from workbench.domain.alerts import AlertBook, AlertRules, evaluate, rules_as_table
 from workbench.domain.calls import agent_to_json, call_to_json
 from workbench.domain.metrics import QueueConfig
 from workbench.domain.models import Role
@@ -202,6 +203,7 @@ class WallboardService:
             ),
             "callbacks": self._callback_panes(now) | {"figures": figures},
             "alerts": [a.as_dict() for a in self.alerts.current()],
+            "thresholds": rules_as_table(self.rules),
             "trend": [list(p) for p in board.trend],
         }
 

@@ -10,12 +10,31 @@ Rules (each configurable per queue or per department, defaults in ``Thresholds``
 
 ``evaluate`` is pure: figures in, the alerts that hold now out. ``AlertBook`` remembers since
 when each one holds; an alert whose condition no longer holds clears by itself.
+
+Thresholds from a file (``workbench core serve --alerts FILE``), parsed by
+``parse_alert_rules`` (TOML text, or the table already read); every key is optional, a queue's
+or department's table starts from ``[default]``, which starts from the built-in defaults::
+
+    [default]
+    waiting_max = 5        # calls waiting now, more is an alert
+    sl_min_calls = 5       # calls counted before the service level can alert
+    due_soon_min = 30      # minutes before an escalation's SLA that it is "about to breach"
+
+    [queue.overdue]
+    waiting_max = 3
+
+    [department.legal]
+    due_soon_min = 60
+
+``rules_as_table`` gives the same shape back (the wallboard snapshot carries it).
 """
 
 from __future__ import annotations
 
+import math
+import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -141,6 +160,83 @@ class AlertBook:
     def current(self) -> list[Alert]:
         """The active alerts, oldest first."""
         return sorted(self.active.values(), key=lambda a: (a.since or "", a.rule, a.subject))
+
+
+class AlertConfigError(ValueError):
+    """A thresholds file that cannot be used; ``str()`` names the file and the key."""
+
+    def __init__(self, source: str, key: str, problem: str) -> None:
+        self.source, self.key, self.problem = source, key, problem
+        where = f"{source}: {key}: " if key else f"{source}: "
+        super().__init__(where + problem)
+
+
+_SECTIONS = ("default", "queue", "department")
+
+
+def parse_alert_rules(text_or_table: str | Mapping[str, Any], source: str = "alerts") -> AlertRules:
+    """``AlertRules`` from TOML text (or its table); ``AlertConfigError`` names what is wrong."""
+    table = text_or_table
+    if isinstance(table, str):
+        try:
+            table = tomllib.loads(table)
+        except tomllib.TOMLDecodeError as exc:
+            raise AlertConfigError(source, "", f"not valid TOML ({exc})") from None
+    for name in table:
+        if name not in _SECTIONS:
+            raise AlertConfigError(source, name, "unknown section (use [default], "
+                                   "[queue.<id>] or [department.<name>])")  # fmt: skip
+    default = _thresholds(table.get("default", {}), Thresholds(), source, "default")
+    groups = {}
+    for section in ("queue", "department"):
+        entries = table.get(section, {})
+        if not isinstance(entries, Mapping):
+            raise AlertConfigError(source, section, f"must be tables [{section}.<name>]")
+        groups[section] = {
+            str(name): _thresholds(values, default, source, f"{section}.{name}")
+            for name, values in entries.items()
+        }
+    return AlertRules(default, groups["queue"], groups["department"])
+
+
+def _thresholds(values: Any, base: Thresholds, source: str, where: str) -> Thresholds:
+    if not isinstance(values, Mapping):
+        raise AlertConfigError(source, where, "must be a table of settings")
+    changes: dict[str, Any] = {}
+    for key, value in values.items():
+        name = f"{where}.{key}"
+        if key not in ("waiting_max", "sl_min_calls", "due_soon_min"):
+            raise AlertConfigError(source, name, "unknown setting (waiting_max, sl_min_calls, "
+                                   "due_soon_min)")  # fmt: skip
+        whole = key != "due_soon_min"
+        ok_type = (int,) if whole else (int, float)
+        bad = isinstance(value, bool) or not isinstance(value, ok_type)
+        if bad or not math.isfinite(value) or value < 0:
+            kind = "a whole number" if whole else "a number of minutes"
+            raise AlertConfigError(source, name, f"must be {kind} ≥ 0, not {value!r}")
+        if whole:
+            changes[key] = value
+        else:
+            changes["due_soon_s"] = float(value) * 60
+    return replace(base, **changes)
+
+
+def rules_as_table(rules: AlertRules) -> dict[str, Any]:
+    """The rules in the file's shape (``parse_alert_rules`` reads it back)."""
+
+    def one(th: Thresholds) -> dict[str, Any]:
+        minutes = th.due_soon_s / 60
+        return {
+            "waiting_max": th.waiting_max,
+            "sl_min_calls": th.sl_min_calls,
+            "due_soon_min": int(minutes) if minutes == int(minutes) else minutes,
+        }
+
+    return {
+        "default": one(rules.default),
+        "queue": {q: one(th) for q, th in sorted(rules.queues.items())},
+        "department": {d: one(th) for d, th in sorted(rules.departments.items())},
+    }
 
 
 def _at(value: str) -> datetime:

@@ -16,7 +16,7 @@ from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
-from workbench.domain.alerts import AlertRules
+from workbench.domain.alerts import AlertConfigError, AlertRules, parse_alert_rules
 from workbench.domain.metrics import TOTAL
 from workbench.domain.wallboard import parse_at
 
@@ -58,6 +58,11 @@ class WallboardState:
         self.callback_figures = callbacks.get("figures", {})
         self.feedback = callbacks.get("feedback", {})
         self.alerts = body.get("alerts", [])
+        if "thresholds" in body:  # the core's rules colour the figures as its alerts judge them
+            try:
+                self.rules = parse_alert_rules(body["thresholds"], "wallboard")
+            except AlertConfigError:
+                self.rules = AlertRules()
         self.waiting_trend.clear()
         self.sl_trend.clear()
         for point in body.get("trend", []):
