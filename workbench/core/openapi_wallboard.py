@@ -21,7 +21,9 @@ def wallboard_paths(secured) -> dict[str, Any]:
                     "callback backlog, alerts, trend (role supervisor only)",
                     "description": "Live updates follow as `queue.stats` events on /v1/events "
                     "and /v1/events/poll (changed rows, changed agents, active alerts, "
-                    "escalations when they changed, a trend point every minute).",
+                    "escalations and the callback backlog and 回访 feedback when they changed, "
+                    "a trend point every minute). The snapshot also carries the alert "
+                    "thresholds in use (`thresholds`). See docs/protocol.md, Wallboard.",
                     "responses": {
                         "200": _json("the snapshot", {"type": "object"}),
                         "403": _json("supervisor_only: the token's role is not supervisor", _ERROR),
