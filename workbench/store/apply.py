@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from typing import Any
 
 from workbench.store import keys, records, schema, search, validate
@@ -148,35 +148,47 @@ def _apply_entity(
         conn.executemany(f"DELETE FROM {entity} WHERE id = ?", gone)
     rows = [codec.pack(entity, data) for data in state.values() if data is not None]
     if rows:
-        _upsert(conn, entity, rows)
+        _upsert(conn, entity, rows, old.keys() if key_fn else None)
         if not codec.has_dictionary(entity) and _holds_at_least(conn, entity, TRAIN_AT):
             codec.train(conn, entity)
     if key_fn:
         keys.update_keys(conn, entity, key_fn, old, state, staged=stage_keys)
 
 
-def _upsert(conn, entity: str, rows: list[tuple[Any, ...]]) -> None:
+def _upsert(
+    conn, entity: str, rows: list[tuple[Any, ...]], existing: Collection[str] | None = None
+) -> None:
     """Insert or replace rows packed by ``codec.pack``.
 
     Every column but ``id`` and ``data`` is in an index. An update that names such a column
     rewrites its index entry even when the value stays (SQLite decides by column, not by
     value): a dirty page per record in the WAL. So an update replaces ``data`` only, and a
     second statement moves the indexed columns of the few rows where they really changed.
+    Only rows stored before this call can need that (``existing``: their ids, when the caller
+    knows them; else looked up in one query): a first sync inserts new rows only.
     """
     columns = schema.insert_columns(entity)
+    indexed = columns[1:-1]
+    if indexed and existing is None:
+        existing = _present(conn, entity, [row[0] for row in rows])
     conn.executemany(
         f"INSERT INTO {entity}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
         "ON CONFLICT(id) DO UPDATE SET data = excluded.data",
         rows,
     )
-    indexed = columns[1:-1]
-    if indexed:
+    if indexed and existing:
         sets = ", ".join(f"{c} = ?" for c in indexed)
         differ = " OR ".join(f"{c} IS NOT ?" for c in indexed)
         conn.executemany(
             f"UPDATE {entity} SET {sets} WHERE id = ? AND ({differ})",
-            [(*row[1:-1], row[0], *row[1:-1]) for row in rows],
+            [(*row[1:-1], row[0], *row[1:-1]) for row in rows if row[0] in existing],
         )
+
+
+def _present(conn, entity: str, ids: list[str]) -> set[str]:
+    """Which of ``ids`` are stored in ``entity`` (one query for the whole run)."""
+    sql = f"SELECT id FROM {entity} WHERE id IN (SELECT value FROM json_each(?))"
+    return {row[0] for row in conn.execute(sql, (records.encode(ids),))}
 
 
 def _holds_at_least(conn, entity: str, count: int) -> bool:

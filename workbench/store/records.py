@@ -43,19 +43,23 @@ def check(entity: str, record_id: str, data: Any) -> dict[str, Any]:
     default must be present). Unknown extra fields are kept (a newer core may add fields with
     defaults) and ignored when the dataclass is rebuilt.
     """
-    cls = ENTITIES.get(entity)
-    if cls is None:
+    checker = _CHECKERS.get(entity)
+    if checker is None:
         raise RecordError(entity, record_id, "unknown entity")
-    if not isinstance(data, dict):
+    if type(data) is not dict and not isinstance(data, dict):
         raise RecordError(entity, record_id, "data is not an object")
     if data.get("id") != record_id:
         shown = repr(data.get("id"))[:60]
         raise RecordError(entity, record_id, f"data id {shown} differs from change id")
     try:
-        validate.check_record(cls, data)
+        checker(data)
     except validate.Bad as exc:
         raise RecordError(entity, record_id, str(exc)) from None
     return data
+
+
+_CHECKERS = {name: validate.record_checker(cls) for name, cls in ENTITIES.items()}
+"""Entity → its generated record check (``validate.check_record`` without the lookups)."""
 
 
 _SETTLED = frozenset((LoanStatus.SETTLED.value, LoanStatus.EARLY_SETTLED.value))

@@ -13,7 +13,8 @@ What is checked, field by field, from the type hints of ``domain.models``:
 - fields named like dates (``*_date``, ``insurance_expiry``) hold ``YYYY-MM-DD`` dates, fields
   named like times (``*_at``, ``at``) UTC ISO-8601 timestamps ending in ``Z`` (an empty string
   is allowed where the field's default is ``""``);
-- the whole record stays under :data:`MAX_RECORD_CHARS` of text.
+- the whole record stays under :data:`MAX_RECORD_CHARS` of text (numbers, flags, dates and
+  times count a fixed width each, present or not: an upper bound).
 
 Markup (``[b]``), escape sequences and control characters are *not* refused: they are text, and
 the layers that show text render it harmlessly.
@@ -46,9 +47,27 @@ class Bad(ValueError):
 
 def check_record(cls: type, data: dict[str, Any]) -> None:
     """Raise :class:`Bad` unless ``data`` is a valid ``cls`` record (see the module doc)."""
-    size = _object_checker(cls)(data)
-    if size > MAX_RECORD_CHARS:
-        raise Bad(f"record too large ({size:,} characters of text, limit {MAX_RECORD_CHARS:,})")
+    record_checker(cls)(data)
+
+
+@functools.cache
+def record_checker(cls: type) -> Callable[[Any], None]:
+    """``check_record`` of one class as a single generated function (no lookup per record)."""
+    body, namespace = _object_body(cls)
+    return _compile(
+        [
+            "def check(value):",
+            *_indent(body, 4),
+            f"    if size > {MAX_RECORD_CHARS}:",
+            "        _too_large(size)",
+        ],
+        namespace,
+        f"record {cls.__name__}",
+    )
+
+
+def _too_large(size: int) -> None:
+    raise Bad(f"record too large ({size:,} characters of text, limit {MAX_RECORD_CHARS:,})")
 
 
 def check_id(value: Any) -> str:
@@ -71,29 +90,31 @@ _SEEN: set[str] = set()  # valid dates met so far
 _SEEN_CAP = 200_000
 
 _BLOCK = {
-    _INT: "if type(v) is not int or not {lo} <= v <= {hi}: _bad({name!r}, _int_problem(v))\n"
-    "size += 8",
+    _INT: "if type(v) is not int or not {lo} <= v <= {hi}: _bad({name!r}, _int_problem(v))",
     _STR: "if type(v) is not str: _bad({name!r}, 'expected text, got ' + _kind(v))\nsize += len(v)",
-    _BOOL: "if type(v) is not bool: _bad({name!r}, 'expected true/false, got ' + _kind(v))\n"
-    "size += 1",
-    _DATE: "if type(v) is not str or v not in _SEEN: _field({name!r}, _date, v)\nsize += 10",
+    _BOOL: "if type(v) is not bool: _bad({name!r}, 'expected true/false, got ' + _kind(v))",
+    _DATE: "if type(v) is not str or v not in _SEEN: _field({name!r}, _date, v)",
     _TIME: "if type(v) is str and len(v) == 20 and v[19] == 'Z' and v[10] == 'T':\n"
     "    try:\n"
     "        _fromisoformat(v)\n"
     "    except ValueError:\n"
     "        _field({name!r}, _time, v)\n"
     "else:\n"
-    "    _field({name!r}, _time, v)\n"
-    "size += 20",
+    "    _field({name!r}, _time, v)",
     _OTHER: "size += _field({name!r}, _checkers[{n}], v)",
 }
+_FIXED = {_INT: 8, _BOOL: 1, _DATE: 10, _TIME: 20}
+"""Text a field of a fixed-size kind counts for; an object starts its ``size`` at the sum of
+its fixed-size fields, present or not (an upper bound, without an addition per field)."""
 
 
 @functools.cache
 def _object_checker(cls: type) -> Checker:
     """The generated checker of one object of ``cls``."""
     body, namespace = _object_body(cls)
-    return _compile(["def check(value):", *_indent(body, 4), "    return size"], namespace)
+    return _compile(
+        ["def check(value):", *_indent(body, 4), "    return size"], namespace, cls.__name__
+    )
 
 
 @functools.cache
@@ -118,7 +139,7 @@ def _list_of_objects_checker(cls: type) -> Checker:
         "            raise Bad('list too large')",
         "    return total",
     ]
-    return _compile(lines, namespace)
+    return _compile(lines, namespace, f"list[{cls.__name__}]")
 
 
 def _object_body(cls: type) -> tuple[list[str], dict[str, Any]]:
@@ -130,6 +151,7 @@ def _object_body(cls: type) -> tuple[list[str], dict[str, Any]]:
         "size = 0",
     ]
     checkers: list[Checker] = []
+    fixed = required_count = 0
     for f in dataclasses.fields(cls):
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
         hint, nullable = _unwrap_optional(hints[f.name])
@@ -138,9 +160,14 @@ def _object_body(cls: type) -> tuple[list[str], dict[str, Any]]:
             checkers.append(_checker(f.name, hint, f.default == ""))
         block = _BLOCK[kind].format(name=f.name, n=len(checkers) - 1, lo=_INT_MIN, hi=_INT_MAX)
         lines += _field_lines(f.name, required, nullable, block.splitlines())
+        fixed += _FIXED.get(kind, 0)
+        required_count += required
+    lines[2] = f"size = {fixed}"
     count = len(dataclasses.fields(cls))
+    # Every required field is there by now: no more keys than those means no unknown one.
     lines += [
-        f"if len(value) > {count} or not value.keys() <= _known:",
+        f"if len(value) > {required_count} and "
+        f"(len(value) > {count} or not value.keys() <= _known):",
         "    size += _extra_size(value, _known)",
     ]
     namespace = {
@@ -150,7 +177,7 @@ def _object_body(cls: type) -> tuple[list[str], dict[str, Any]]:
     return lines, namespace
 
 
-def _compile(lines: list[str], namespace: dict[str, Any]) -> Checker:
+def _compile(lines: list[str], namespace: dict[str, Any], label: str) -> Checker:
     scope = {
         "Bad": Bad,
         "_MISSING": _MISSING,
@@ -163,9 +190,11 @@ def _compile(lines: list[str], namespace: dict[str, Any]) -> Checker:
         "_int_problem": _int_problem,
         "_kind": _kind,
         "_extra_size": _extra_size,
+        "_too_large": _too_large,
         **namespace,
     }
-    exec("\n".join(lines), scope)  # the source is built from field names only
+    source = "\n".join(lines)  # built from field names only
+    exec(compile(source, f"<check {label}>", "exec"), scope)
     return scope["check"]
 
 
