@@ -90,7 +90,10 @@ def apply_page(
                     raise
                 on_bad_record(conn, change, exc)
                 continue
-            final.setdefault(entity, {})[record_id] = data
+            bucket = final.get(entity)
+            if bucket is None:
+                bucket = final[entity] = {}
+            bucket[record_id] = data
             applied += 1
         for entity, state in final.items():
             _apply_entity(conn, entity, state, stage_keys)
@@ -115,6 +118,20 @@ def put_records(conn, entity: str, state: dict[str, dict[str, Any] | None]) -> N
 
 def _checked(change: Change) -> tuple[str, str, dict[str, Any] | None]:
     """``(entity, id, data)`` of a valid change (data None for a delete), else RecordError."""
+    if type(change) is dict:  # the common case first: an upsert with a plain id
+        try:
+            entity, op, record_id = change["entity"], change["op"], change["id"]
+        except KeyError:
+            pass  # the checks below name what is missing
+        else:
+            if (
+                op == UPSERT
+                and type(entity) is str
+                and type(record_id) is str
+                and entity in _TABLES
+                and 0 < len(record_id) <= validate.MAX_ID_CHARS
+            ):
+                return entity, record_id, records.check(entity, record_id, change.get("data"))
     if type(change) is not dict and not isinstance(change, Mapping):
         raise RecordError("?", "?", "change is not an object")
     entity, op, record_id = change.get("entity"), change.get("op"), change.get("id")
