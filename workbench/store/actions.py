@@ -61,6 +61,9 @@ _PREFIX = {
     "callback": "C-",
     "escalation": "E-",
     "reveal_audit": "R-",
+    "link_number": "L-",
+    "callback_outcome": "O-",
+    "escalation_update": "U-",
 }
 
 
@@ -81,12 +84,12 @@ def add_note(
     conn, borrower_id: str, text: str, *, agent_id: str, loan_id: str | None = None, now=None
 ) -> Action:
     """A free-text note on a borrower (an interaction of channel ``note``)."""
-    _borrower(conn, borrower_id)
+    require_borrower(conn, borrower_id)
     rules.text("text", text, limit=rules.NOTE_MAX, what_zh="备注", what_en="note", multiline=True)
     if loan_id is not None:
         _loan(conn, loan_id, borrower_id, open_only=False)
     payload = {"text": text} | ({"loan_id": loan_id} if loan_id else {})
-    return _take(conn, "note", borrower_id, payload, agent_id, now, "interaction", provisional.note)
+    return take(conn, "note", borrower_id, payload, agent_id, now, "interaction", provisional.note)
 
 
 def record_disposition(
@@ -102,7 +105,7 @@ def record_disposition(
     now=None,
 ) -> Action:
     """The disposition of a call (an interaction of channel ``call_in``/``call_out``)."""
-    _borrower(conn, borrower_id)
+    require_borrower(conn, borrower_id)
     rules.text("code", code, limit=64, what_zh="处理结果", what_en="disposition code")
     rules.one_of("channel", channel, ("call_in", "call_out"), what="渠道")
     if notes:
@@ -115,7 +118,7 @@ def record_disposition(
         )
     payload: dict[str, Any] = {"code": code, "channel": channel, "duration_s": duration_s}
     payload |= ({"notes": notes} if notes else {}) | ({"queue_id": queue_id} if queue_id else {})
-    return _take(
+    return take(
         conn, "disposition", borrower_id, payload, agent_id, now, "interaction", provisional.call
     )
 
@@ -132,7 +135,7 @@ def send_message(
     now=None,
 ) -> Action:
     """An SMS or e-mail to the borrower (an interaction of that channel)."""
-    _borrower(conn, borrower_id)
+    require_borrower(conn, borrower_id)
     rules.one_of("channel", channel, ("sms", "email"), what="渠道")
     rules.text("template", template, limit=64, what_zh="模板", what_en="template")
     rules.text(
@@ -140,7 +143,7 @@ def send_message(
     )
     rules.recipient(channel, to)
     payload = {"channel": channel, "template": template, "body": body, "to": to}
-    return _take(
+    return take(
         conn, "message", borrower_id, payload, agent_id, now, "interaction", provisional.message
     )
 
@@ -156,7 +159,7 @@ def promise_to_pay(
     rules.amount(fen, owed=owed)
     day = rules.promised_date(promised_date, today=rules.business_today(now))
     payload = {"loan_id": loan_id, "amount": fen, "promised_date": day.isoformat()}
-    return _take(
+    return take(
         conn, "promise", loan.borrower_id, payload, agent_id, now, "promise", provisional.promise
     )
 
@@ -174,7 +177,7 @@ def schedule_callback(
 ) -> Action:
     """A callback to the borrower at ``due_at`` (default number: the first callable phone)."""
     now = _now(now)
-    borrower = _borrower(conn, borrower_id)
+    borrower = require_borrower(conn, borrower_id)
     due = rules.future_time("due_at", due_at, now=now)
     rules.one_of("reason", reason, CALLBACK_REASONS, what="回呼原因")
     number = number or next(
@@ -195,7 +198,7 @@ def schedule_callback(
     shown = priority or callback_priority(
         reason, 0, _worst_bucket(conn, borrower_id, now), borrower.flags
     )
-    return _take(
+    return take(
         conn,
         "callback",
         borrower_id,
@@ -220,7 +223,7 @@ def escalate(
 ) -> Action:
     """Escalate a borrower's case to a department (supervisor, 风控, 法务, …)."""
     now = _now(now)
-    _borrower(conn, borrower_id)
+    require_borrower(conn, borrower_id)
     rules.one_of("department", department, DEPARTMENTS, what="部门")
     rules.text(
         "reason", reason, limit=rules.REASON_MAX, what_zh="原因", what_en="reason", multiline=True
@@ -232,7 +235,7 @@ def escalate(
         snapshot = _snapshot(conn, loan, now)
     payload = {"department": department, "reason": reason, "priority": priority}
     payload |= {"loan_id": loan_id} if loan_id else {}
-    return _take(
+    return take(
         conn,
         "escalation",
         borrower_id,
@@ -255,17 +258,21 @@ def reveal_audit(
     now=None,
 ) -> Action:
     """Record that the agent revealed a masked field (the core keeps the audit; no record)."""
-    _borrower(conn, borrower_id)
+    require_borrower(conn, borrower_id)
     rules.one_of("field", field, REVEAL_FIELDS, what="字段")
     rules.text("reason", reason, limit=rules.REASON_MAX, what_zh="原因", what_en="reason")
     payload = {"field": field, "reason": reason, "target_id": target_id or borrower_id}
-    return _take(conn, "reveal_audit", borrower_id, payload, agent_id, now, None, None)
+    return take(conn, "reveal_audit", borrower_id, payload, agent_id, now, None, None)
 
 
 # -- the one write path -------------------------------------------------------------------------
 
 
-def _take(conn, action_type, borrower_id, payload, agent_id, now, entity, make_record) -> Action:
+def take(
+    conn, action_type, borrower_id, payload, agent_id, now, entity=None, make_record=None
+) -> Action:
+    """The one write path of every action: the body in the outbox and its provisional record
+    (``make_record(body)``, if any) in the cache, in one transaction."""
     rules.text("agent_id", agent_id, limit=64, what_zh="坐席", what_en="agent id")
     created_at = iso(_now(now))
     body = {
@@ -296,7 +303,7 @@ def _now(now: datetime | None) -> datetime:
     return now if now is not None else config.now()
 
 
-def _borrower(conn, borrower_id: str):
+def require_borrower(conn, borrower_id: str):
     found = queries.get_borrower(conn, borrower_id) if isinstance(borrower_id, str) else None
     if found is None:
         raise rules.unknown("borrower_id", str(borrower_id), "借款人", "borrower")

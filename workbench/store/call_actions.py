@@ -18,19 +18,15 @@ Example::
 from __future__ import annotations
 
 import re
-import uuid
 from datetime import datetime
 from typing import Any
 
-from workbench import config
 from workbench.store import action_rules as rules
-from workbench.store import outbox, provisional, queries
-from workbench.store.action_rules import ValidationError, iso
-from workbench.store.actions import Action
-from workbench.store.db import write_transaction
+from workbench.store import provisional
+from workbench.store.action_rules import ValidationError
+from workbench.store.actions import Action, require_borrower, take
 
 _ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,99}")
-_PREFIX = {"link_number": "L-", "disposition": "D-"}
 
 __all__ = ["Action", "ValidationError", "link_number", "record_call_disposition"]
 
@@ -45,7 +41,7 @@ def link_number(
     now: datetime | None = None,
 ) -> Action:
     """Ask the core to add ``number`` (digits) to the borrower's phones."""
-    borrower = _borrower(conn, borrower_id)
+    borrower = require_borrower(conn, borrower_id)
     rules.phone_number("number", number)
     if any(p.number == number for p in borrower.phones):
         raise ValidationError(
@@ -56,7 +52,7 @@ def link_number(
     payload: dict[str, Any] = {"number": number}
     if call_id is not None:
         payload["call_id"] = _call_id(call_id)
-    return _take(conn, "link_number", borrower_id, payload, agent_id, now, None, None)
+    return take(conn, "link_number", borrower_id, payload, agent_id, now, None, None)
 
 
 def record_call_disposition(
@@ -74,7 +70,7 @@ def record_call_disposition(
     now: datetime | None = None,
 ) -> Action:
     """The disposition of an ACD call (an interaction of channel ``call_in``/``call_out``)."""
-    _borrower(conn, borrower_id)
+    require_borrower(conn, borrower_id)
     rules.text("code", code, limit=64, what_zh="处理结果", what_en="disposition code")
     rules.one_of("channel", channel, ("call_in", "call_out"), what="渠道")
     if notes:
@@ -93,7 +89,7 @@ def record_call_disposition(
     }
     optional = {"notes": notes, "queue_id": queue_id, "loan_id": loan_id}
     payload |= {k: v for k, v in optional.items() if v}
-    return _take(
+    return take(
         conn,
         "disposition",
         borrower_id,
@@ -109,38 +105,3 @@ def _call_id(value: Any) -> str:
     if not isinstance(value, str) or not _ID.fullmatch(value):
         raise ValidationError("call_id", "call_id.invalid", "呼叫编号不对 / not a call id")
     return value
-
-
-def _borrower(conn, borrower_id: str):
-    found = queries.get_borrower(conn, borrower_id) if isinstance(borrower_id, str) else None
-    if found is None:
-        raise rules.unknown("borrower_id", str(borrower_id), "借款人", "borrower")
-    return found
-
-
-def _take(conn, action_type, borrower_id, payload, agent_id, now, entity, make_record) -> Action:
-    """Store the action's body in the outbox (and its provisional record), in one transaction."""
-    rules.text("agent_id", agent_id, limit=64, what_zh="坐席", what_en="agent id")
-    created_at = iso(now if now is not None else config.now())
-    body = {
-        "type": action_type,
-        "id": _PREFIX[action_type] + uuid.uuid4().hex,
-        "borrower_id": borrower_id,
-        "agent_id": agent_id,
-        "created_at": created_at,
-        "payload": payload,
-    }
-    record = make_record(body) if make_record else None
-    key = str(uuid.uuid4())
-    with write_transaction(conn):
-        entry = outbox.enqueue(
-            conn,
-            key=key,
-            action_type=action_type,
-            borrower_id=borrower_id,
-            body=body,
-            created_at=created_at,
-            entity=entity,
-            record=record,
-        )
-    return Action(entry.key, action_type, borrower_id, entity, body["id"], entry.status, created_at)

@@ -23,7 +23,6 @@ The cache has no status column for callbacks: the worklist decodes every cached 
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import asdict, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -52,15 +51,13 @@ from workbench.domain.compliance import (
 )
 from workbench.domain.models import Borrower, Callback, CallbackStep
 from workbench.store import action_rules as rules
-from workbench.store import outbox, queries, records, schema
+from workbench.store import queries, records, schema
 from workbench.store.action_rules import ValidationError
-from workbench.store.actions import Action
+from workbench.store.actions import Action, take
 from workbench.store.codec import codec_of
-from workbench.store.db import write_transaction
 
 OPEN = ("open", "claimed")
 HISTORY_DAYS = 2
-_ID_PREFIX = "O-"
 
 __all__ = [
     "ValidationError",
@@ -225,7 +222,16 @@ def record_callback_outcome(
         payload["notes"] = rules.text(
             "notes", notes, limit=rules.NOTE_MAX, what_zh="备注", what_en="notes", multiline=True
         )
-    return _take(conn, cb, payload, agent_id, now)
+    return take(
+        conn,
+        "callback_outcome",
+        cb.borrower_id,
+        payload,
+        agent_id,
+        now,
+        "callback",
+        lambda body: _provisional(cb, body, now),
+    )
 
 
 def _later(conn, cb: Callback, due_at, now: datetime) -> str:
@@ -297,37 +303,3 @@ def _provisional(cb: Callback, body: dict[str, Any], now: datetime) -> dict[str,
         comment=p.get("comment") or cb.comment,
     )
     return asdict(updated)
-
-
-def _take(conn, cb: Callback, payload: dict[str, Any], agent_id: str, now: datetime) -> Action:
-    created_at = iso_z(now)
-    body = {
-        "type": "callback_outcome",
-        "id": _ID_PREFIX + uuid.uuid4().hex,
-        "borrower_id": cb.borrower_id,
-        "agent_id": agent_id,
-        "created_at": created_at,
-        "payload": payload,
-    }
-    record = _provisional(cb, body, now)
-    key = str(uuid.uuid4())
-    with write_transaction(conn):
-        entry = outbox.enqueue(
-            conn,
-            key=key,
-            action_type="callback_outcome",
-            borrower_id=cb.borrower_id,
-            body=body,
-            created_at=created_at,
-            entity="callback",
-            record=record,
-        )
-    return Action(
-        entry.key,
-        "callback_outcome",
-        cb.borrower_id,
-        "callback",
-        body["id"],
-        entry.status,
-        created_at,
-    )

@@ -13,17 +13,14 @@ Example::
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
-from workbench import config
 from workbench.domain.models import Department
 from workbench.store import action_rules as rules
-from workbench.store import outbox, queries
-from workbench.store.action_rules import ValidationError, iso
-from workbench.store.actions import Action
-from workbench.store.db import write_transaction
+from workbench.store import queries
+from workbench.store.action_rules import ValidationError
+from workbench.store.actions import Action, take
 
 VERBS = ("acknowledge", "reassign", "comment", "resolve")
 __all__ = ["VERBS", "Action", "ValidationError", "update_escalation"]
@@ -60,31 +57,4 @@ def update_escalation(
     if comment or verb == "comment":
         rules.text("comment", comment, limit=500, what_zh="备注", what_en="comment", multiline=True)
         payload["comment"] = comment
-    rules.text("agent_id", agent_id, limit=64, what_zh="坐席", what_en="agent id")
-    created_at = iso(now if now is not None else config.now())
-    body = {
-        "type": "escalation_update",
-        "id": "U-" + uuid.uuid4().hex,
-        "borrower_id": esc["borrower_id"],
-        "agent_id": agent_id,
-        "created_at": created_at,
-        "payload": payload,
-    }
-    with write_transaction(conn):
-        entry = outbox.enqueue(
-            conn,
-            key=str(uuid.uuid4()),
-            action_type="escalation_update",
-            borrower_id=esc["borrower_id"],
-            body=body,
-            created_at=created_at,
-        )
-    return Action(
-        entry.key,
-        "escalation_update",
-        esc["borrower_id"],
-        None,
-        body["id"],
-        entry.status,
-        created_at,
-    )
+    return take(conn, "escalation_update", esc["borrower_id"], payload, agent_id, now)
