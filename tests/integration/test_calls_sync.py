@@ -109,6 +109,10 @@ def test_a_desk_takes_a_call_over_the_event_stream(own_core, tmp_path: Path) -> 
 
         runner.control(CallCommand("state", state="available"))
         assert "disposition" in events.wait(is_type("error")).message
+        # The call events can outrun the first pull: the borrower must be cached to act on.
+        deadline = time.monotonic() + 10
+        while runner.status.last_sync_at is None and time.monotonic() < deadline:
+            time.sleep(0.05)
         conn = connect(tmp_path / "desk.db")
         try:
             call_actions.record_call_disposition(
