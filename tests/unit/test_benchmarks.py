@@ -67,6 +67,7 @@ def test_tiny_run_measures_every_figure_with_floor_and_aim(tiny) -> None:
     for name in (*LATENCY_ROWS[1:13], LATENCY_ROWS[13], "initial sync (records per CPU-s)"):
         assert rows[name]["ratio"] > 0, name
     assert all(row["passed"] in (True, False, None) for row in result["rows"])
+    assert "(compacted; " in rows["cache size on disk per borrower"]["note"]
 
 
 def test_tiny_build_has_the_heavy_borrower_and_is_reused(tiny) -> None:

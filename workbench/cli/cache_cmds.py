@@ -1,8 +1,10 @@
-"""``workbench cache rekey`` and ``workbench cache wipe``, added to the ``cache`` group.
+"""``workbench cache rekey``, ``compact`` and ``wipe``, added to the ``cache`` group.
 
 ``rekey`` encrypts the cache with a new key (a plain cache becomes encrypted): the current key
 comes from the usual places (``WORKBENCH_DB_KEY``, the OS keyring, a prompt), the new one from
-``WORKBENCH_DB_NEW_KEY`` or a prompt (typed twice). ``wipe`` deletes the cache and its
+``WORKBENCH_DB_NEW_KEY`` or a prompt (typed twice). ``compact`` gives back the room that
+changes since the first sync left in half-empty pages (run it when the desk is closed, for
+example nightly after the day's last sync). ``wipe`` deletes the cache and its
 ``-wal``/``-shm`` after a confirmation (or ``--yes``): unconfirmed actions in its outbox go too.
 """
 
@@ -42,6 +44,29 @@ def rekey(ctx: click.Context, db_path: str | None) -> None:
         raise click.ClickException(str(exc)) from exc
     click.echo(f"已更换密钥 / the cache {path} is now encrypted with the new key", err=True)
     report_key_storage(path, new_key)
+
+
+@cache.command()
+@db_option
+@click.pass_context
+def compact(ctx: click.Context, db_path: str | None) -> None:
+    """Rewrite the cache with full pages, giving back room left by changes since the first sync."""
+    from workbench.store.cache_files import compact as compact_file
+    from workbench.store.db import CacheError
+
+    path = resolve_db(ctx, db_path)
+    if not path.exists():
+        raise click.ClickException(f"找不到缓存 / no cache at {path}")
+    install(insecure=bool(ctx.find_root().params.get("insecure_cache")), allow_plain=True)
+    try:
+        before, after = compact_file(path)
+    except CacheError as exc:
+        raise click.ClickException(str(exc)) from exc
+    saved = before - after
+    click.echo(
+        f"已压缩 / compacted {path}: {before / 1e6:,.1f} MB → {after / 1e6:,.1f} MB"
+        f" ({saved / 1e6:,.1f} MB {'freed' if saved >= 0 else 'more'})"
+    )
 
 
 @cache.command()

@@ -1,13 +1,18 @@
-"""Whole-file operations on a cache: give it a new key, and wipe it off the disk.
+"""Whole-file operations on a cache: give it a new key, compact it, and wipe it off the disk.
 
 ``rekey`` copies the cache into a new file encrypted with the new key (``sqlcipher_export``),
 then puts it in place of the old one; a plain cache is encrypted the same way. It refuses while
-another connection (the desk, a sync) has the cache open. ``wipe`` deletes the cache with its
-``-wal``, ``-shm`` and ``-journal`` files.
+another connection (the desk, a sync) has the cache open. ``compact`` rewrites the cache with
+full pages (``VACUUM``): a first sync writes rows in key order and leaves pages full, but every
+later change that lands in a full page splits it, so a cache that has followed the core for a
+while holds pages a third empty on average; compaction gives that space back. It too refuses
+while the cache is open elsewhere. ``wipe`` deletes the cache with its ``-wal``, ``-shm`` and
+``-journal`` files.
 
 Example::
 
     rekey(Path("desk.db"), "new passphrase")      # the old key from WORKBENCH_DB_KEY, …
+    compact(Path("desk.db"))                       # → (bytes before, bytes after)
     wipe(Path("desk.db"))                          # → the files deleted
 """
 
@@ -71,6 +76,33 @@ def rekey(path: Path, new_key: str, *, old_key: str | None = None) -> None:
     os.replace(temp, path)
     cipher.remember_key(path, new_key)
     connect(path, key=new_key).close()  # proves the new key opens it (and sets WAL again)
+
+
+def files_size(path: Path) -> int:
+    """Bytes on disk of the cache and its side files."""
+    return sum(f.stat().st_size for f in cache_files(path))
+
+
+def compact(path: Path, *, key: str | None = None) -> tuple[int, int]:
+    """Rewrite the cache at ``path`` with full pages; returns its size (with side files) before
+    and after, in bytes.
+
+    Needs free disk space about the size of the cache while it runs. Raises
+    :class:`CacheError` when the cache cannot be opened or is in use; an interrupted compaction
+    leaves the cache as it was (SQLite's ``VACUUM`` is one transaction).
+    """
+    if not path.exists():
+        raise CacheError(f"no cache at {path}")
+    before = files_size(path)
+    conn = connect(path, key=key)
+    try:
+        _take_alone(conn, path)
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        conn.execute("VACUUM")
+        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+    finally:
+        conn.close()
+    return before, files_size(path)
 
 
 def _export(conn, path: Path, temp: Path, new_key: str) -> None:
