@@ -1,11 +1,25 @@
-"""Lookup results: one row per borrower, Enter opens the unified view."""
+"""Lookup results: one row per borrower, Enter opens the unified view.
+
+A ``DataTable`` in every respect (rows, cursor, keys, mouse, messages) except how a line is
+drawn. The stock table draws each cell through Rich (a ``Padding`` inside a ``Styled``, measured
+and cropped by the console): about 0.2–0.5 ms a cell, so a new list of 50 hits cost 50–200 ms
+of drawing per keystroke. Our cells are one line of ``Text`` that fits its column (the columns
+are sized to their longest cell), so :meth:`ResultsTable.render_line` builds the same segments
+directly — same styles, same mouse metadata — and keeps each line until the rows, the cursor,
+the hover or the styles change. ``tests/ui/test_search_render.py`` holds it to the stock
+table's output, line by line and style by style.
+"""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
+from textual.geometry import Region
+from textual.strip import Strip
 from textual.widgets import DataTable
 
 from workbench.ui.bindings import localize_bindings
@@ -23,6 +37,7 @@ _BUCKET_STYLES = {
     "M3": "red",
     "M4+": "bold red",
 }
+_MAX_LINES = 512  # drawn lines kept (a screenful is ~40; more only after scrolling around)
 
 
 class ResultsTable(DataTable):
@@ -36,6 +51,9 @@ class ResultsTable(DataTable):
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         localize_bindings(self)
         self._label_widths: dict[str | None, int] = {}
+        self._lines: dict[tuple, Strip] = {}
+        self._lines_of = -1  # the table's update count the kept lines belong to
+        self._line_styles: tuple[Style, Style, Style] | None = None
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -85,6 +103,153 @@ class ResultsTable(DataTable):
             return None
         row_key, _ = self.coordinate_to_cell_key((self.cursor_row, 0))
         return row_key.value
+
+    # -- drawing --------------------------------------------------------------------------
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The row styles of this frame (focus, theme and dark/light decide them).
+        self._line_styles = (
+            self.get_component_styles("datatable--header").rich_style,
+            self.get_component_styles("datatable--even-row").rich_style,
+            self.get_component_styles("datatable--odd-row").rich_style,
+        )
+        return super().render_lines(crop)
+
+    def render_line(self, y: int) -> Strip:
+        """Line ``y``: the header, a row, or blank below the rows (as ``DataTable`` draws it)."""
+        if not self._is_plain_table() or self._line_styles is None:
+            return super().render_line(y)
+        width = self.size.width
+        scroll_x, scroll_y = self.scroll_offset
+        row_index = -1 if y == 0 else y - 1 + scroll_y
+        base_style = self.rich_style
+        if row_index >= self.row_count:
+            return Strip.blank(width, base_style)
+        cursor = self.show_cursor and self.cursor_coordinate.row == row_index
+        hover = self.hover_coordinate.row == row_index
+        if self._lines_of != self._update_count or len(self._lines) > _MAX_LINES:
+            self._lines.clear()
+            self._lines_of = self._update_count
+        key = (
+            row_index,
+            cursor,
+            hover,
+            self._show_hover_cursor,
+            self._pseudo_class_state,
+            self._line_styles,
+            base_style,
+            width,
+            scroll_x,
+        )
+        strip = self._lines.get(key)
+        if strip is None:
+            strip = self._lines[key] = self._draw_line(row_index, cursor, hover, base_style)
+        return strip
+
+    def _is_plain_table(self) -> bool:
+        """The layout the fast drawing knows: a header, one-line rows, a row cursor, no
+        fixed rows or columns and no row labels (otherwise ``DataTable`` draws)."""
+        return (
+            self.show_header
+            and self.header_height == 1
+            and self.cursor_type == "row"
+            and not self.fixed_rows
+            and not self.fixed_columns
+            and not self._labelled_row_exists
+        )
+
+    def _draw_line(self, row_index: int, cursor: bool, hover: bool, base_style: Style) -> Strip:
+        header, even, odd = self._line_styles or (Style(), Style(), Style())
+        if row_index == -1:
+            row_style = header
+            cells = [column.label for column in self.ordered_columns]
+        else:
+            row_style = odd if row_index % 2 else even
+            row_key = self._row_locations.get_key(row_index)
+            data = self._data.get(row_key, {}) if row_key is not None else {}
+            cells = [data.get(column.key) for column in self.ordered_columns]
+        component, post = self._cell_styles(row_index == -1, hover, cursor)
+        segments: list[Segment] = []
+        for column_index, (column, cell) in enumerate(
+            zip(self.ordered_columns, cells, strict=True)
+        ):
+            meta = Style.from_meta({"row": row_index, "column": column_index})
+            pre = row_style + meta + component
+            width = column.get_render_width(self)
+            segments += self._cell(cell, width, pre, post)
+        table_width = sum(column.get_render_width(self) for column in self.ordered_columns)
+        extend, _ = self._cell_styles(row_index == -1, hover, cursor, css_priority=False)
+        extend_style = row_style + extend
+        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        segments.append(Segment(" " * max(0, self.size.width - table_width), extend_style))
+        scroll_x = self.scroll_offset.x
+        width = self.size.width
+        if scroll_x:
+            segments = list(Strip(segments).crop(scroll_x, scroll_x + width))
+        return Strip(segments).adjust_cell_length(width, base_style).simplify()
+
+    def _cell_styles(
+        self, header: bool, hover: bool, cursor: bool, *, css_priority: bool = True
+    ) -> tuple[Style, Style]:
+        """(the cell's style, the style laid over its text): ``DataTable``'s rules for a
+        header or row cell under the hover and the cursor."""
+        get = self.get_component_rich_style
+        style = Style()
+        show = self.show_cursor
+        if hover and show and self._show_hover_cursor:
+            style += get("datatable--hover")
+            if header:
+                style += get("datatable--header-hover")
+        if cursor and show:
+            style += get("datatable--cursor")
+            if header:
+                style += get("datatable--header-cursor")
+        post = Style.null()
+        if css_priority and self.cursor_foreground_priority == "css":
+            post += Style.from_color(color=style.color)
+        if css_priority and self.cursor_background_priority == "css":
+            post += Style.from_color(bgcolor=style.bgcolor)
+        return style, post
+
+    def _cell(self, cell: object, width: int, pre: Style, post: Style) -> list[Segment]:
+        """One cell ``width`` wide (padding included) as Rich would draw it."""
+        pad = self.cell_padding
+        inner = width - 2 * pad
+        text = cell if isinstance(cell, Text) else None
+        if (
+            text is None
+            or text.cell_len > inner
+            or "\n" in text.plain
+            or "\t" in text.plain
+            or text.justify not in (None, "default", "left")
+        ):
+            return self._rich_cell(cell, width, pre, post)
+        blank = pre + post
+        out = [Segment(" " * pad, blank)] if pad else []
+        if text.spans:
+            pieces = [seg for seg in text.render(self.app.console, end="") if seg.text]
+        else:  # ``render`` leaves a span-less text's own style to its caller
+            style = self.app.console.get_style(text.style) if text.style else None
+            pieces = [Segment(text.plain, style)] if text.plain else []
+        out += [Segment(seg.text, pre + seg.style + post if seg.style else blank) for seg in pieces]
+        rest = width - pad - text.cell_len
+        if rest:
+            out.append(Segment(" " * rest, blank))
+        return out
+
+    def _rich_cell(self, cell: object, width: int, pre: Style, post: Style) -> list[Segment]:
+        """A cell the quick path does not cover, drawn the way ``DataTable`` draws it."""
+        from rich.padding import Padding
+        from textual.renderables.styled import Styled
+        from textual.widgets._data_table import default_cell_formatter
+
+        renderable = Text("") if cell is None else default_cell_formatter(cell, wrap=False)
+        options = self.app.console_options.update_dimensions(width, 1).update(no_wrap=True)
+        lines = self.app.console.render_lines(
+            Styled(Padding(renderable, (0, self.cell_padding)), pre_style=pre, post_style=post),
+            options,
+        )
+        return lines[0] if lines else [Segment(" " * width, pre + post)]
 
 
 def _row(hit: LookupHit) -> tuple[Text, ...]:
