@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+from concurrent.futures import Future
+from concurrent.futures import wait as wait_for_future
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -42,10 +45,15 @@ FORM_OF = {"escalation": "escalate", "reveal_audit": "reveal"}
 KEPT_SCREEN = "workbench-borrower"
 """The name the app's kept borrower view is installed under."""
 
+READ_WAIT_S = 0.05
+"""How long opening a borrower waits for its reading before the screen is shown. The reading
+(a few milliseconds) then reaches the screen ahead of it being shown, so the view is laid out
+and painted once, with the borrower in it; a slower reading is shown when it comes."""
 
-def _read_borrower(
-    conn: object, borrower_id: str, as_of: date, pages: list[int]
-) -> tuple[BorrowerView | None, dict[str, str], dict[int, list[Interaction]]]:
+Reading = tuple[BorrowerView | None, dict[str, str], dict[int, list[Interaction]]]
+
+
+def _read_borrower(conn: object, borrower_id: str, as_of: date, pages: list[int]) -> Reading:
     """The view, its marks and history ``pages`` (run in the view reader's thread)."""
     view = borrower_view(conn, borrower_id, as_of)
     if view is None:
@@ -109,6 +117,8 @@ class BorrowerScreen(Screen):
         self.loan_index = 0
         self._generation = 0  # readings asked for; only the latest one is shown
         self._push_after_refresh = False
+        self._body: BorrowerBody | None = None  # the view's layout, once mounted
+        self._styled_for: StyleState | None = None  # see on_screen_resume
 
     @classmethod
     def for_borrower(cls, app: App, borrower_id: str, as_of: date) -> BorrowerScreen:
@@ -137,17 +147,14 @@ class BorrowerScreen(Screen):
         self._push_after_refresh = False
         if self.is_mounted:
             self._hide_body(True)  # not the last borrower's data meanwhile
-            self.load()
+            self.load(wait=READ_WAIT_S)
 
     @property
     def is_ready(self) -> bool:
         """True once the view is shown and the history lines on screen have been read."""
-        if self.view is None:
+        if self.view is None or self._body is None:
             return False
-        history = self.query(HistoryView)
-        if not history:
-            return False
-        shown = history.first()
+        shown = self._body.history
         return shown.borrower_id == self.borrower_id and not shown.is_loading
 
     def compose(self) -> ComposeResult:
@@ -158,19 +165,43 @@ class BorrowerScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.load()
+        self.load(wait=READ_WAIT_S)
 
-    def load(self) -> None:
-        """Read the unified view (with its first history lines) and show it."""
+    def on_screen_resume(self, event: events.ScreenResume) -> None:
+        # Textual restyles every widget of a screen it pushes (a kept screen may have missed a
+        # change of theme or stylesheet while off the stack): most of the cost of opening a
+        # borrower. The widgets' own class changes restyle them at once, so only a change of
+        # the app's CSS, theme or classes since this screen was last shown needs it.
+        if _same_state(self._styled_for, _style_state(self.app)):
+            event.refresh_styles = False
+
+    def on_screen_suspend(self) -> None:
+        self._styled_for = _style_state(self.app)
+
+    def load(self, *, wait: float = 0.0) -> None:
+        """Read the unified view (with its first history lines) and show it; ``wait`` seconds
+        for the reading here, so that it is shown before anything else the screen is asked."""
         self._generation += 1
-        self._read(self._generation, self.borrower_id, [0], True)
+        self._read(self._generation, self.borrower_id, [0], True, wait)
+
+    def _read(
+        self, generation: int, borrower_id: str, pages: list[int], newest: bool, wait: float = 0
+    ) -> None:
+        """Read in the view reader's thread; post the reading back if still the latest."""
+        future = reader(self.app, "view").submit(_read_borrower, borrower_id, self.as_of, pages)
+        if wait:
+            wait_for_future([future], timeout=wait)
+        if wait and future.done() and future.exception() is None:
+            self.workers.cancel_group(self, "borrower")  # an older reading is of no use now
+            self.post_message(self.Read(generation, borrower_id, *future.result(), newest))
+            return
+        self._await_reading(generation, borrower_id, future, newest)
 
     @work(exclusive=True, group="borrower", exit_on_error=False)
-    async def _read(self, generation: int, borrower_id: str, pages: list[int], newest: bool):
-        """Read in the view reader's thread; post the reading back if still the latest."""
-        view, marks, read = await reader(self.app, "view").run(
-            _read_borrower, borrower_id, self.as_of, pages
-        )
+    async def _await_reading(
+        self, generation: int, borrower_id: str, future: Future[Reading], newest: bool
+    ) -> None:
+        view, marks, read = await asyncio.wrap_future(future)
         if generation == self._generation:
             self.post_message(self.Read(generation, borrower_id, view, marks, read, newest))
 
@@ -196,8 +227,8 @@ class BorrowerScreen(Screen):
             self._show_message(t("borrower.not_found", id=plain(self.borrower_id, 40)), "warning")
             self._push_if_asked()
             return
-        bodies = self.query(BorrowerBody)
-        if not bodies:
+        body = self._body
+        if body is None:
             await holder.remove_children()
             body = BorrowerBody(
                 view, self.app.db_path, marks=message.marks, pages=message.pages, id="borrower"
@@ -205,11 +236,11 @@ class BorrowerScreen(Screen):
             await holder.mount(body)
             if not body.is_attached or not self.query("#schedule-caption"):
                 return  # the app is closing meanwhile
+            self._body = body
             self.view = view
             self._after_mount()
             self._push_if_asked()
             return
-        body = bodies.first()
         switching = body.view.borrower.id != view.borrower.id
         with self.app.batch_update():
             loans_changed = await body.show(
@@ -228,12 +259,11 @@ class BorrowerScreen(Screen):
     def refresh_from_cache(self, *, feed: bool = True, newest: bool = False) -> None:
         """Read the view again (the sync brought changes, or an action was taken) and show it
         in place; ``newest`` puts the history cursor on the newest interaction."""
-        histories = self.query(HistoryView)
-        if self.view is None or not histories:
+        if self.view is None or self._body is None:
             self.load()  # still reading (the reading may predate the change), or a message
             return
         self._generation += 1
-        pages = histories.first().pages_to_reload(newest=newest)
+        pages = self._body.history.pages_to_reload(newest=newest)
         self._read(self._generation, self.borrower_id, pages, newest)
 
     def _push_if_asked(self) -> None:
@@ -256,6 +286,7 @@ class BorrowerScreen(Screen):
     def _show_message(self, text: str, kind: str) -> None:
         body = self.query_one("#borrower-body")
         self._hide_body(False)
+        self._body = None
         body.remove_children()
         body.mount(Static(Content(text), classes=f"screen-message -{kind}"))
 
@@ -292,8 +323,8 @@ class BorrowerScreen(Screen):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While another borrower is read the keys stay as they were (the actions wait for
         # the view), so the footer is not rebuilt twice for one borrower.
-        bodies = self.query(BorrowerBody)
-        shown = self.view or (bodies.first().view if bodies else None)
+        body = self._body
+        shown = self.view or (body.view if body is not None else None)
         if action == "loan":
             return shown is not None and len(shown.loans) > 1
         if action in ("tab", "note", "form"):
@@ -359,3 +390,29 @@ class BorrowerScreen(Screen):
     def action_search(self) -> None:
         """Back to the search with the cursor in the box."""
         self.app.back_to_search()
+
+
+StyleState = tuple[tuple[object, ...], tuple[object, ...]]
+
+
+def _style_state(app: App) -> StyleState:
+    """What the styles of a screen's widgets depend on beyond the widgets themselves: the
+    stylesheet, its rules and variables (objects a theme or CSS change replaces), and the
+    app's CSS generation, theme, classes and pseudo-classes (values)."""
+    sheet = app.stylesheet
+    objects = (sheet, sheet.rules, getattr(sheet, "_variables", None))
+    values = (
+        getattr(app, "_css_update_count", None),
+        app.theme,
+        frozenset(app.classes),
+        app.pseudo_classes,
+    )
+    return objects, values
+
+
+def _same_state(old: StyleState | None, new: StyleState) -> bool:
+    """True when nothing a widget's styles depend on has changed from ``old`` to ``new``."""
+    if old is None:
+        return False
+    same_objects = all(a is b for a, b in zip(old[0], new[0], strict=True))
+    return same_objects and old[1] == new[1]

@@ -45,6 +45,14 @@ class BorrowerBody(Vertical):
         self.marks = dict(marks or {})
         self._pages = pages or {}
         self._stale: set[str] = set()  # hidden tabs to bring up to date when shown
+        self._history: HistoryView | None = None
+
+    @property
+    def history(self) -> HistoryView:
+        """The interaction history (looked up once)."""
+        if self._history is None:
+            self._history = self.query_one(HistoryView)
+        return self._history
 
     def compose(self) -> ComposeResult:
         view = self.view

@@ -1,0 +1,74 @@
+"""The kept borrower view, switched from borrower to borrower.
+
+The desk keeps one borrower screen and shows each borrower in it; the reading reaches the
+screen before it is shown again, and the screen is not restyled as a whole when nothing its
+styles depend on has changed. These tests hold what that must not break: a theme chosen while
+the view was closed shows in it, and each borrower shows only their own facts.
+"""
+
+from __future__ import annotations
+
+from desk_pilot import run_desk, screen_text, settle, wait_for, wait_for_view
+
+from workbench.ui.screens.borrower import BorrowerScreen
+from workbench.ui.screens.desk import DeskScreen
+
+TWO_LOANS = "B000295"  # seed-7 demo: VIP, two loans, one of them 50 days late
+OTHER = "B000001"
+
+
+async def _open(pilot, borrower_id: str) -> BorrowerScreen:
+    pilot.app.open_borrower(borrower_id)
+    await wait_for(
+        pilot,
+        lambda: (
+            isinstance(pilot.app.screen, BorrowerScreen)
+            and pilot.app.screen.borrower_id == borrower_id
+            and pilot.app.screen.is_ready
+        ),
+        what=f"the view of {borrower_id}",
+    )
+    await settle(pilot)
+    return pilot.app.screen
+
+
+async def _back(pilot) -> None:
+    pilot.app.back_to_search()
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, DeskScreen), what="the desk")
+    await settle(pilot)
+
+
+async def test_a_theme_chosen_while_the_view_was_closed_shows_in_it(demo_cache):
+    async with run_desk(demo_cache) as pilot:
+        view = await _open(pilot, TWO_LOANS)
+        dark = view.query_one("#profile").styles.border_top
+        await _back(pilot)
+        pilot.app.theme = "textual-light"
+        await settle(pilot)
+        desk_background = pilot.app.screen.styles.background
+        view = await _open(pilot, OTHER)
+        assert view.styles.background == desk_background
+        assert view.query_one("#profile").styles.border_top != dark
+
+
+async def test_each_borrower_shows_their_own_facts(demo_cache):
+    async with run_desk(demo_cache) as pilot:
+        names = {}
+        for bid in (TWO_LOANS, OTHER, TWO_LOANS):
+            view = await _open(pilot, bid)
+            assert view.view is not None and view.view.borrower.id == bid
+            names[bid] = view.view.borrower.name
+            text = screen_text(pilot)
+            assert names[bid] in text
+            assert all(name not in text for other, name in names.items() if other != bid)
+            await _back(pilot)
+
+
+async def test_the_same_borrower_again_is_shown_at_once(demo_cache):
+    async with run_desk(demo_cache) as pilot:
+        await _open(pilot, TWO_LOANS)
+        await _back(pilot)
+        pilot.app.open_borrower(TWO_LOANS)
+        await wait_for_view(pilot)
+        assert pilot.app.screen.borrower_id == TWO_LOANS
+        assert pilot.app.screen.view.borrower.name in screen_text(pilot)
