@@ -33,7 +33,7 @@ from workbench.ui.screens.note import NoteScreen
 from workbench.ui.widgets.history_view import HistoryView
 from workbench.ui.widgets.results_table import ResultsTable
 
-LIVE_WITHIN = 3.0  # the aim is under a second; the deadline allows for a loaded machine
+LIVE_WITHIN = 10.0  # the aim is under a second; well under the 30 s pull, for a loaded machine
 
 
 def runner_for(cache, url: str, **options):

@@ -54,7 +54,7 @@ def test_a_scripted_burst_turns_the_queue_red(demo_cache, served):
             error = app.get_css_variables()["error"]
             assert error.lower() in row_colour(screen, "overdue", "waiting").lower()
             assert screen.state.row_level(screen.state.queues["overdue"]) == "bad"
-            await wait_for(pilot, lambda: screen.state.alerts, timeout=5, what="the alert")
+            await wait_for(pilot, lambda: screen.state.alerts, timeout=15, what="the alert")
             assert ("waiting", "overdue") in {
                 (a["rule"], a["subject"]) for a in screen.state.alerts
             }
