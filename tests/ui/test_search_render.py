@@ -100,3 +100,32 @@ async def test_a_themes_change_is_drawn():
         app.theme = "textual-light"
         await pilot.pause()
         _assert_same(table)
+
+
+class _Both(App):
+    def compose(self) -> ComposeResult:
+        yield ResultsTable(id="results")
+        yield DataTable(id="stock", cursor_type="row", zebra_stripes=True)
+
+
+async def test_columns_and_scroll_area_are_sized_as_the_data_table_sizes_them():
+    from workbench.ui.widgets.results_table import COLUMN_KEYS, _row
+
+    app = _Both()
+    async with app.run_test(size=(140, 40)) as pilot:
+        ours = app.query_one(ResultsTable)
+        stock = app.query_one("#stock", DataTable)
+        for key in COLUMN_KEYS:
+            stock.add_column(str(ours.columns[key].label), key=key)
+        for hits in (_hits(50), _hits(4), []):
+            ours.show(hits)
+            widths = [column.content_width for column in ours.ordered_columns]
+            size = ours.virtual_size  # sized at once, before any idle
+            stock.clear()
+            for column in stock.ordered_columns:
+                column.content_width = column.label.cell_len
+            for hit in hits:
+                stock.add_row(*_row(hit), key=hit.borrower_id)
+            await pilot.pause()
+            assert widths == [column.content_width for column in stock.ordered_columns]
+            assert size == stock.virtual_size == ours.virtual_size

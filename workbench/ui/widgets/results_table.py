@@ -12,15 +12,18 @@ table's output, line by line and style by style.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
+from rich.cells import cell_len
 from rich.segment import Segment
 from rich.style import Style
 from rich.text import Text
 from textual.binding import Binding, BindingType
-from textual.geometry import Region
+from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widgets import DataTable
+from textual.widgets.data_table import RowKey
 
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.format import BUCKET_CLASSES, label, plain
@@ -54,6 +57,8 @@ class ResultsTable(DataTable):
         self._lines: dict[tuple, Strip] = {}
         self._lines_of = -1  # the table's update count the kept lines belong to
         self._line_styles: tuple[Style, Style, Style] | None = None
+        self._base_style = Style()
+        self._metas: dict[tuple[int, int], Style] = {}  # mouse metadata of each cell
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -86,9 +91,41 @@ class ResultsTable(DataTable):
             column.content_width = self._label_widths.get(column.key.value, 0)
         for hit in hits:
             self.add_row(*_row(hit), key=hit.borrower_id)
+        self._size_now()
         if hits:
             ids = [hit.borrower_id for hit in hits]
             self.move_cursor(row=ids.index(keep) if keep in ids else 0)
+
+    def _size_now(self) -> None:
+        """Size the columns and the scrollable area for the new rows now, as ``DataTable``
+        does when it is next idle: the frame that shows the rows can then come at once, with
+        the rows whole (not cropped to the column titles) and the scroll bar right."""
+        new_rows = set(self._new_rows)
+        self._new_rows.clear()
+        self._require_update_dimensions = False
+        self._update_dimensions(new_rows)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # ``DataTable`` measures every new cell through Rich (~40 µs each, 15 ms for 50 rows);
+        # the width of a one-line ``Text`` is the widest of its lines, as Rich measures it.
+        keys = [key for key in new_rows if key in self._row_locations]
+        rows = [self._data.get(key) for key in keys]
+        simple = self._is_plain_table() and all(
+            self.rows[key].height == 1 and self.rows[key].label is None for key in keys
+        )
+        if not simple or not all(isinstance(c, Text) for r in rows if r for c in r.values()):
+            super()._update_dimensions(keys)
+            return
+        for column in self.ordered_columns:
+            for row in rows:
+                cell = row.get(column.key) if row else None
+                if cell is not None:
+                    width = max(map(cell_len, cell.plain.splitlines()), default=0)
+                    column.content_width = max(column.content_width, width)
+        self.virtual_size = Size(
+            sum(column.get_render_width(self) for column in self.columns.values()),
+            self._total_row_height + self.header_height,
+        )
 
     def action_cursor_up(self) -> None:
         """Up from the first row goes back to the search box."""
@@ -113,6 +150,7 @@ class ResultsTable(DataTable):
             self.get_component_styles("datatable--even-row").rich_style,
             self.get_component_styles("datatable--odd-row").rich_style,
         )
+        self._base_style = self.rich_style  # computed once a frame, not once a line
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -122,7 +160,7 @@ class ResultsTable(DataTable):
         width = self.size.width
         scroll_x, scroll_y = self.scroll_offset
         row_index = -1 if y == 0 else y - 1 + scroll_y
-        base_style = self.rich_style
+        base_style = self._base_style
         if row_index >= self.row_count:
             return Strip.blank(width, base_style)
         cursor = self.show_cursor and self.cursor_coordinate.row == row_index
@@ -173,20 +211,30 @@ class ResultsTable(DataTable):
         for column_index, (column, cell) in enumerate(
             zip(self.ordered_columns, cells, strict=True)
         ):
-            meta = Style.from_meta({"row": row_index, "column": column_index})
-            pre = row_style + meta + component
+            pre = row_style + self._meta(row_index, column_index) + component
             width = column.get_render_width(self)
             segments += self._cell(cell, width, pre, post)
         table_width = sum(column.get_render_width(self) for column in self.ordered_columns)
         extend, _ = self._cell_styles(row_index == -1, hover, cursor, css_priority=False)
         extend_style = row_style + extend
-        extend_style += Style.from_meta({"row": row_index, "column": 0, "out_of_bounds": True})
+        extend_style += self._meta(row_index, -1)
         segments.append(Segment(" " * max(0, self.size.width - table_width), extend_style))
         scroll_x = self.scroll_offset.x
         width = self.size.width
         if scroll_x:
             segments = list(Strip(segments).crop(scroll_x, scroll_x + width))
         return Strip(segments).adjust_cell_length(width, base_style).simplify()
+
+    def _meta(self, row: int, column: int) -> Style:
+        """The mouse metadata of a cell (``column`` -1: the space right of the columns)."""
+        meta = self._metas.get((row, column))
+        if meta is None:
+            if column < 0:
+                found = {"row": row, "column": 0, "out_of_bounds": True}
+            else:
+                found = {"row": row, "column": column}
+            meta = self._metas[(row, column)] = Style.from_meta(found)
+        return meta
 
     def _cell_styles(
         self, header: bool, hover: bool, cursor: bool, *, css_priority: bool = True
