@@ -12,6 +12,7 @@ table's output, line by line and style by style.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, ClassVar
 
@@ -27,7 +28,7 @@ from textual.widgets.data_table import RowKey
 
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.format import BUCKET_CLASSES, label, plain
-from workbench.ui.i18n import t
+from workbench.ui.i18n import language, t
 
 if TYPE_CHECKING:
     from workbench.store.queries import LookupHit
@@ -59,6 +60,7 @@ class ResultsTable(DataTable):
         self._line_styles: tuple[Style, Style, Style] | None = None
         self._base_style = Style()
         self._metas: dict[tuple[int, int], Style] = {}  # mouse metadata of each cell
+        self._parsed: dict[str, Style] = {}  # cell styles by name
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -198,29 +200,30 @@ class ResultsTable(DataTable):
 
     def _draw_line(self, row_index: int, cursor: bool, hover: bool, base_style: Style) -> Strip:
         header, even, odd = self._line_styles or (Style(), Style(), Style())
+        columns = self.ordered_columns
         if row_index == -1:
             row_style = header
-            cells = [column.label for column in self.ordered_columns]
+            cells = [column.label for column in columns]
         else:
             row_style = odd if row_index % 2 else even
             row_key = self._row_locations.get_key(row_index)
             data = self._data.get(row_key, {}) if row_key is not None else {}
-            cells = [data.get(column.key) for column in self.ordered_columns]
+            cells = [data.get(column.key) for column in columns]
         component, post = self._cell_styles(row_index == -1, hover, cursor)
+        cell_style = row_style + component  # the cell's metadata has no colour: order is free
+        padding = self.cell_padding
         segments: list[Segment] = []
-        for column_index, (column, cell) in enumerate(
-            zip(self.ordered_columns, cells, strict=True)
-        ):
-            pre = row_style + self._meta(row_index, column_index) + component
+        table_width = 0
+        for column_index, (column, cell) in enumerate(zip(columns, cells, strict=True)):
             width = column.get_render_width(self)
-            segments += self._cell(cell, width, pre, post)
-        table_width = sum(column.get_render_width(self) for column in self.ordered_columns)
+            table_width += width
+            pre = cell_style + self._meta(row_index, column_index)
+            segments += self._cell(cell, width, padding, pre, post)
         extend, _ = self._cell_styles(row_index == -1, hover, cursor, css_priority=False)
-        extend_style = row_style + extend
-        extend_style += self._meta(row_index, -1)
-        segments.append(Segment(" " * max(0, self.size.width - table_width), extend_style))
-        scroll_x = self.scroll_offset.x
+        extend_style = row_style + extend + self._meta(row_index, -1)
         width = self.size.width
+        segments.append(Segment(" " * max(0, width - table_width), extend_style))
+        scroll_x = self.scroll_offset.x
         if scroll_x:
             segments = list(Strip(segments).crop(scroll_x, scroll_x + width))
         return Strip(segments).adjust_cell_length(width, base_style).simplify()
@@ -259,31 +262,42 @@ class ResultsTable(DataTable):
             post += Style.from_color(bgcolor=style.bgcolor)
         return style, post
 
-    def _cell(self, cell: object, width: int, pre: Style, post: Style) -> list[Segment]:
-        """One cell ``width`` wide (padding included) as Rich would draw it."""
-        pad = self.cell_padding
-        inner = width - 2 * pad
-        text = cell if isinstance(cell, Text) else None
+    def _cell(self, cell: object, width: int, pad: int, pre: Style, post: Style) -> list[Segment]:
+        """One cell ``width`` wide (``pad`` each side included) as Rich would draw it."""
+        if not isinstance(cell, Text):
+            return self._rich_cell(cell, width, pre, post)
+        plain = cell.plain
+        length = cell.cell_len
         if (
-            text is None
-            or text.cell_len > inner
-            or "\n" in text.plain
-            or "\t" in text.plain
-            or text.justify not in (None, "default", "left")
+            length > width - 2 * pad
+            or "\n" in plain
+            or "\t" in plain
+            or cell.justify not in (None, "default", "left")
         ):
             return self._rich_cell(cell, width, pre, post)
         blank = pre + post
         out = [Segment(" " * pad, blank)] if pad else []
-        if text.spans:
-            pieces = [seg for seg in text.render(self.app.console, end="") if seg.text]
-        else:  # ``render`` leaves a span-less text's own style to its caller
-            style = self.app.console.get_style(text.style) if text.style else None
-            pieces = [Segment(text.plain, style)] if text.plain else []
+        if cell.spans:
+            pieces = [seg for seg in cell.render(self.app.console, end="") if seg.text]
+        elif plain:  # ``render`` leaves a span-less text's own style to its caller
+            pieces = [Segment(plain, self._text_style(cell.style))]
+        else:
+            pieces = []
         out += [Segment(seg.text, pre + seg.style + post if seg.style else blank) for seg in pieces]
-        rest = width - pad - text.cell_len
-        if rest:
+        if rest := width - pad - length:
             out.append(Segment(" " * rest, blank))
         return out
+
+    def _text_style(self, style: str | Style) -> Style | None:
+        """A cell's own style (``"bold"``) as a Rich ``Style``, parsed once."""
+        if not style:
+            return None
+        if isinstance(style, Style):
+            return style
+        found = self._parsed.get(style)
+        if found is None:
+            found = self._parsed[style] = self.app.console.get_style(style)
+        return found
 
     def _rich_cell(self, cell: object, width: int, pre: Style, post: Style) -> list[Segment]:
         """A cell the quick path does not cover, drawn the way ``DataTable`` draws it."""
@@ -301,6 +315,12 @@ class ResultsTable(DataTable):
 
 
 def _row(hit: LookupHit) -> tuple[Text, ...]:
+    """The cells of one hit (in the current language)."""
+    return _cells(hit, language())
+
+
+@functools.lru_cache(maxsize=256)  # the next key's hits are often the same borrowers
+def _cells(hit: LookupHit, lang: str) -> tuple[Text, ...]:
     bucket = hit.worst_bucket if hit.worst_bucket in BUCKET_CLASSES else "M4+"
     return (
         Text(plain(hit.name, 32), style="bold"),
