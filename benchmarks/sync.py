@@ -96,7 +96,7 @@ def timed_sync(cache: Path, url: str) -> dict[str, float]:
     """The real path: a full pull into a fresh cache (its in-memory caches emptied first, as
     in a new process; the libraries it imports stay imported)."""
     search._syllable.cache_clear()
-    validate._SEEN.clear()
+    validate.SEEN.clear()
     wall, cpu = time.perf_counter(), cpu_self()
     result = asyncio.run(pull_from(cache, url, page_size=PAGE))
     return {

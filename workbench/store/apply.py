@@ -15,6 +15,8 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
+from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 from workbench.store import keys, records, schema, search, validate
@@ -78,27 +80,102 @@ def apply_page(
     ``stage_keys``: search keys go to the staging table (``store.keys``; a first sync).
     """
     codec = codec_of(conn)
-    applied = 0
+    if type(changes) is not list:
+        changes = list(changes)
     with write_transaction(conn):
         codec.refresh(conn)  # the dictionary set may have changed (rollback, another writer)
-        final: dict[str, dict[str, dict[str, Any] | None]] = {}
-        for change in changes:
-            try:
-                entity, record_id, data = _checked(change)
-            except RecordError as exc:
-                if on_bad_record is None:
-                    raise
-                on_bad_record(conn, change, exc)
-                continue
-            bucket = final.get(entity)
-            if bucket is None:
-                bucket = final[entity] = {}
-            bucket[record_id] = data
-            applied += 1
+        final = _plain_page(changes)
+        if final is not None:
+            applied = len(changes)
+        else:  # something in it needs a closer look: change by change, naming what is wrong
+            final, applied = _one_by_one(conn, changes, on_bad_record)
         for entity, state in final.items():
             _apply_entity(conn, entity, state, stage_keys)
         set_state(conn, CURSOR, cursor)
     return applied
+
+
+State = dict[str, dict[str, Any] | None]
+"""Record id → the record as the page leaves it (None: deleted)."""
+
+
+def _one_by_one(
+    conn, changes: list[Any], on_bad_record: BadRecordHandler | None
+) -> tuple[dict[str, State], int]:
+    """Each entity's final state after ``changes``, checked one change at a time; bad ones
+    go to ``on_bad_record`` (without one, the first raises RecordError). Also the count of
+    good changes."""
+    final: dict[str, State] = {}
+    applied = 0
+    for change in changes:
+        try:
+            entity, record_id, data = _checked(change)
+        except RecordError as exc:
+            if on_bad_record is None:
+                raise
+            on_bad_record(conn, change, exc)
+            continue
+        bucket = final.get(entity)
+        if bucket is None:
+            bucket = final[entity] = {}
+        bucket[record_id] = data
+        applied += 1
+    return final, applied
+
+
+def _plain_page(changes: list[Any]) -> dict[str, State] | None:
+    """What :func:`_one_by_one` makes of ``changes`` when each is a good upsert or delete,
+    found with a few passes of built-ins over the whole page and one check call per record;
+    None when any change is not plainly good (it may still be: that path decides)."""
+    if not changes:
+        return {}
+    if set(map(type, changes)) != _ONLY_DICT:
+        return None
+    try:
+        entities = list(map(_ENTITY, changes))
+        record_ids = list(map(_ID, changes))
+        ops = set(map(_OP, changes))
+    except (KeyError, TypeError):  # a field missing, or an op that cannot be hashed
+        return None
+    if set(map(type, entities)) != _ONLY_STR or not _TABLES.issuperset(entities):
+        return None
+    if set(map(type, record_ids)) != _ONLY_STR or not _plain_ids(record_ids):
+        return None
+    if ops == _UPSERTS:
+        datas = list(map(dict.get, changes, repeat("data")))
+    elif ops <= _OPS:
+        datas = [c.get("data") if c["op"] == UPSERT else _DELETED for c in changes]
+    else:
+        return None
+    groups: dict[str, tuple[list[str], list[Any]]] = {}
+    for entity, record_id, data in zip(entities, record_ids, datas, strict=True):
+        group = groups.get(entity)
+        if group is None:
+            group = groups[entity] = ([], [])
+        group[0].append(record_id)
+        group[1].append(data)
+    final: dict[str, State] = {}
+    for entity, (ids, records_) in groups.items():
+        if ops != _UPSERTS:
+            kept = [(i, r) for i, r in zip(ids, records_, strict=True) if r is not _DELETED]
+            if not records.all_good(entity, [i for i, _ in kept], [r for _, r in kept]):
+                return None
+            records_ = [None if r is _DELETED else r for r in records_]
+        elif not records.all_good(entity, ids, records_):
+            return None
+        final[entity] = dict(zip(ids, records_, strict=True))  # the last change of an id wins
+    return final
+
+
+def _plain_ids(record_ids: list[str]) -> bool:
+    lengths = list(map(len, record_ids))
+    return min(lengths) > 0 and max(lengths) <= validate.MAX_ID_CHARS
+
+
+_ENTITY, _ID, _OP = itemgetter("entity"), itemgetter("id"), itemgetter("op")
+_ONLY_DICT, _ONLY_STR = {dict}, {str}
+_UPSERTS, _OPS = {UPSERT}, {UPSERT, DELETE}
+_DELETED = object()
 
 
 def put_records(conn, entity: str, state: dict[str, dict[str, Any] | None]) -> None:

@@ -13,7 +13,9 @@ import functools
 import json
 import types
 import typing
+from collections import deque
 from collections.abc import Callable
+from itertools import repeat
 from typing import Any
 
 from workbench.domain.models import ENTITIES, LoanStatus
@@ -58,6 +60,22 @@ def check(entity: str, record_id: str, data: Any) -> dict[str, Any]:
     return data
 
 
+def all_good(entity: str, record_ids: list[str], datas: list[Any]) -> bool:
+    """Whether :func:`check` would pass ``datas[i]`` as ``entity`` ``record_ids[i]`` for
+    every i (a known ``entity`` only). Nothing is raised: False says some record is bad, and
+    :func:`check` says which and why."""
+    if set(map(type, datas)) != _ONLY_DICT:
+        return False
+    if list(map(dict.get, datas, repeat("id"))) != record_ids:
+        return False
+    try:
+        deque(map(_CHECKERS[entity], datas), maxlen=0)
+    except validate.Bad:
+        return False
+    return True
+
+
+_ONLY_DICT = {dict}
 _CHECKERS = {name: validate.record_checker(cls) for name, cls in ENTITIES.items()}
 """Entity → its generated record check (``validate.check_record`` without the lookups)."""
 

@@ -27,22 +27,53 @@ import functools
 import types
 import typing
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
-import orjson
+from workbench.store.validate_fast import FALLBACK, FieldSpec, Slow, fast_body
+from workbench.store.validate_values import (
+    BOOL,
+    DATE,
+    FIXED,
+    INT,
+    INT_MAX,
+    INT_MIN,
+    MAX_ID_CHARS,
+    MAX_ITEMS,
+    MAX_RECORD_CHARS,
+    OTHER,
+    SEEN,
+    STR,
+    TIME,
+    Bad,
+    Checker,
+    any_json,
+    date_value,
+    extra_size,
+    flag,
+    int_problem,
+    json_object,
+    kind_name,
+    kind_of,
+    list_checker,
+    text_checker,
+    time_value,
+    unwrap_optional,
+    whole_number,
+)
 
-MAX_RECORD_CHARS = 1_000_000  # text in one record (a loan with its schedule is ~5 KB)
-MAX_ITEMS = 2_000  # items in one list (a schedule has at most a few hundred)
-MAX_ID_CHARS = 200
-_INT_MIN, _INT_MAX = -(2**63), 2**63 - 1
-
-Checker = Callable[[Any], int]
-"""Checks one value; returns the text size it holds (for the record budget) or raises Bad."""
-
-
-class Bad(ValueError):
-    """A value that does not fit its field; the message names the field."""
+__all__ = [
+    "MAX_ID_CHARS",
+    "MAX_ITEMS",
+    "MAX_RECORD_CHARS",
+    "SEEN",
+    "Bad",
+    "Checker",
+    "check_id",
+    "check_record",
+    "record_checker",
+    "value_checker",
+]
 
 
 def check_record(cls: type, data: dict[str, Any]) -> None:
@@ -52,7 +83,26 @@ def check_record(cls: type, data: dict[str, Any]) -> None:
 
 @functools.cache
 def record_checker(cls: type) -> Callable[[Any], None]:
-    """``check_record`` of one class as a single generated function (no lookup per record)."""
+    """``check_record`` of one class as a single generated function (no lookup per record):
+    the fast body of ``store.validate_fast`` first, the full checks when it is not sure."""
+    fields, fast = _fields(cls), _fast_body(cls)
+    return _compile(
+        [
+            "def check(value):",
+            "    try:",
+            *_indent(fast[0], 8),
+            f"    except {FALLBACK}:",
+            "        return _full(value)",
+            f"    if size > {MAX_RECORD_CHARS}:",
+            "        _too_large(size)",
+        ],
+        {**fields[1], **fast[1], "_full": _full_record_checker(cls)},
+        f"record {cls.__name__}",
+    )
+
+
+@functools.cache
+def _full_record_checker(cls: type) -> Callable[[Any], None]:
     body, namespace = _object_body(cls)
     return _compile(
         [
@@ -62,7 +112,7 @@ def record_checker(cls: type) -> Callable[[Any], None]:
             "        _too_large(size)",
         ],
         namespace,
-        f"record {cls.__name__}",
+        f"full record {cls.__name__}",
     )
 
 
@@ -84,43 +134,64 @@ def check_id(value: Any) -> str:
 # feed, so this is the hot path of a sync. Dates already seen valid are not parsed again (a
 # schedule repeats the same due dates); times are nearly all distinct, so they are parsed by
 # ``datetime.fromisoformat`` (C) after a cheap look at their shape.
-_INT, _STR, _BOOL, _DATE, _TIME, _OTHER = range(6)
 _MISSING = object()
-_SEEN: set[str] = set()  # valid dates met so far
-_SEEN_CAP = 200_000
 
 _BLOCK = {
-    _INT: "if type(v) is not int or not {lo} <= v <= {hi}: _bad({name!r}, _int_problem(v))",
-    _STR: "if type(v) is not str: _bad({name!r}, 'expected text, got ' + _kind(v))\nsize += len(v)",
-    _BOOL: "if type(v) is not bool: _bad({name!r}, 'expected true/false, got ' + _kind(v))",
-    _DATE: "if type(v) is not str or v not in _SEEN: _field({name!r}, _date, v)",
-    _TIME: "if type(v) is str and len(v) == 20 and v[19] == 'Z' and v[10] == 'T':\n"
+    INT: "if type(v) is not int or not {lo} <= v <= {hi}: _bad({name!r}, _int_problem(v))",
+    STR: "if type(v) is not str: _bad({name!r}, 'expected text, got ' + _kind(v))\nsize += len(v)",
+    BOOL: "if type(v) is not bool: _bad({name!r}, 'expected true/false, got ' + _kind(v))",
+    DATE: "if type(v) is not str or v not in _SEEN: _field({name!r}, _date, v)",
+    TIME: "if type(v) is str and len(v) == 20 and v[19] == 'Z' and v[10] == 'T':\n"
     "    try:\n"
     "        _fromisoformat(v)\n"
     "    except ValueError:\n"
     "        _field({name!r}, _time, v)\n"
     "else:\n"
     "    _field({name!r}, _time, v)",
-    _OTHER: "size += _field({name!r}, _checkers[{n}], v)",
+    OTHER: "size += _field({name!r}, _checkers[{n}], v)",
 }
-_FIXED = {_INT: 8, _BOOL: 1, _DATE: 10, _TIME: 20}
-"""Text a field of a fixed-size kind counts for; an object starts its ``size`` at the sum of
-its fixed-size fields, present or not (an upper bound, without an addition per field)."""
 
 
 @functools.cache
 def _object_checker(cls: type) -> Checker:
-    """The generated checker of one object of ``cls``."""
-    body, namespace = _object_body(cls)
-    return _compile(
-        ["def check(value):", *_indent(body, 4), "    return size"], namespace, cls.__name__
+    """The generated checker of one object of ``cls`` (fast body first, as records)."""
+    fields, fast = _fields(cls), _fast_body(cls)
+    full = _compile(
+        ["def check(value):", *_indent(_object_body(cls)[0], 4), "    return size"],
+        fields[1],
+        f"full {cls.__name__}",
     )
+    lines = ["def check(value):", "    try:", *_indent(fast[0], 8), "        return size"]
+    lines += [f"    except {FALLBACK}:", "        return _full(value)"]
+    return _compile(lines, {**fields[1], **fast[1], "_full": full}, cls.__name__)
 
 
 @functools.cache
 def _list_of_objects_checker(cls: type) -> Checker:
     """The generated checker of a list of ``cls`` objects (a schedule): the object checks are
-    inlined in the loop, so a 36-installment schedule costs no call per installment."""
+    inlined in the loop, so a 36-installment schedule costs no call per installment; the fast
+    body first, and the full checks of the whole list when it is not sure of an item."""
+    fields, fast = _fields(cls), _fast_body(cls)
+    lines = [
+        "def check(items):",
+        "    try:",
+        f"        if type(items) is not list or len(items) > {MAX_ITEMS}:",
+        "            raise Slow",
+        "        total = 0",
+        "        for value in items:",
+        *_indent(fast[0], 12),
+        "            total += size",
+        f"        if total > {MAX_RECORD_CHARS}:",
+        "            raise Slow",
+        "        return total",
+        f"    except {FALLBACK}:",
+        "        return _full(items)",
+    ]
+    full = _full_list_checker(cls)
+    return _compile(lines, {**fields[1], **fast[1], "_full": full}, f"list[{cls.__name__}]")
+
+
+def _full_list_checker(cls: type) -> Checker:
     body, namespace = _object_body(cls)
     lines = [
         "def check(items):",
@@ -139,41 +210,54 @@ def _list_of_objects_checker(cls: type) -> Checker:
         "            raise Bad('list too large')",
         "    return total",
     ]
-    return _compile(lines, namespace, f"list[{cls.__name__}]")
+    return _compile(lines, namespace, f"full list[{cls.__name__}]")
 
 
-def _object_body(cls: type) -> tuple[list[str], dict[str, Any]]:
-    """Source lines checking ``value`` as a ``cls`` object into ``size``, and their names."""
+@functools.cache
+def _fields(cls: type) -> tuple[list[FieldSpec], dict[str, Any], int, int]:
+    """The fields of ``cls`` as checks see them, the checkers of its ``OTHER`` fields (as a
+    namespace), its fixed size and how many fields it requires."""
     hints = typing.get_type_hints(cls)
-    lines = [
-        "if not isinstance(value, dict):",
-        f"    raise Bad({cls.__name__.lower() + ' is not an object'!r})",
-        "size = 0",
-    ]
+    specs: list[FieldSpec] = []
     checkers: list[Checker] = []
     fixed = required_count = 0
     for f in dataclasses.fields(cls):
         required = f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
-        hint, nullable = _unwrap_optional(hints[f.name])
-        kind = _kind_of(f.name, hint, f.default == "")
-        if kind == _OTHER:
-            checkers.append(_checker(f.name, hint, f.default == ""))
-        block = _BLOCK[kind].format(name=f.name, n=len(checkers) - 1, lo=_INT_MIN, hi=_INT_MAX)
-        lines += _field_lines(f.name, required, nullable, block.splitlines())
-        fixed += _FIXED.get(kind, 0)
+        hint, nullable = unwrap_optional(hints[f.name])
+        kind = kind_of(f.name, hint, f.default == "")
+        if kind == OTHER:
+            checkers.append(value_checker(f.name, hint, f.default == ""))
+        index = len(checkers) - 1 if kind == OTHER else -1
+        specs.append(FieldSpec(f.name, required, nullable, kind, index))
+        fixed += FIXED.get(kind, 0)
         required_count += required
-    lines[2] = f"size = {fixed}"
-    count = len(dataclasses.fields(cls))
+    known = frozenset(f.name for f in dataclasses.fields(cls))
+    return specs, {"_checkers": checkers, "_known": known}, fixed, required_count
+
+
+def _fast_body(cls: type) -> tuple[list[str], dict[str, Any]]:
+    specs, _, fixed, _ = _fields(cls)
+    return fast_body(specs, fixed)
+
+
+def _object_body(cls: type) -> tuple[list[str], dict[str, Any]]:
+    """Source lines checking ``value`` as a ``cls`` object into ``size`` (the full checks,
+    naming what is wrong), and their names."""
+    specs, namespace, fixed, required_count = _fields(cls)
+    lines = [
+        "if not isinstance(value, dict):",
+        f"    raise Bad({cls.__name__.lower() + ' is not an object'!r})",
+        f"size = {fixed}",
+    ]
+    for spec in specs:
+        block = _BLOCK[spec.kind].format(name=spec.name, n=spec.checker, lo=INT_MIN, hi=INT_MAX)
+        lines += _field_lines(spec.name, spec.required, spec.nullable, block.splitlines())
     # Every required field is there by now: no more keys than those means no unknown one.
     lines += [
         f"if len(value) > {required_count} and "
-        f"(len(value) > {count} or not value.keys() <= _known):",
+        f"(len(value) > {len(specs)} or not value.keys() <= _known):",
         "    size += _extra_size(value, _known)",
     ]
-    namespace = {
-        "_checkers": checkers,
-        "_known": frozenset(f.name for f in dataclasses.fields(cls)),
-    }
     return lines, namespace
 
 
@@ -181,16 +265,17 @@ def _compile(lines: list[str], namespace: dict[str, Any], label: str) -> Checker
     scope = {
         "Bad": Bad,
         "_MISSING": _MISSING,
-        "_SEEN": _SEEN,
+        "_SEEN": SEEN,
         "_bad": _bad,
         "_field": _field,
-        "_date": _date,
-        "_time": _time,
+        "_date": date_value,
+        "_time": time_value,
         "_fromisoformat": datetime.fromisoformat,
-        "_int_problem": _int_problem,
-        "_kind": _kind,
-        "_extra_size": _extra_size,
+        "_int_problem": int_problem,
+        "_kind": kind_name,
+        "_extra_size": extra_size,
         "_too_large": _too_large,
+        "Slow": Slow,
         **namespace,
     }
     source = "\n".join(lines)  # built from field names only
@@ -234,198 +319,26 @@ def _field(name: str, checker: Checker, value: Any) -> int:
         raise Bad(f"{name}: {exc}") from None
 
 
-def _unwrap_optional(hint: Any) -> tuple[Any, bool]:
-    """``X | None`` → (X, True); anything else → (hint, False)."""
-    if typing.get_origin(hint) in (typing.Union, types.UnionType):
-        args = [a for a in typing.get_args(hint) if a is not type(None)]
-        if len(args) == 1 and len(args) < len(typing.get_args(hint)):
-            return args[0], True
-    return hint, False
-
-
-def _kind_of(name: str, hint: Any, empty_ok: bool) -> int:
-    if hint is int:
-        return _INT
-    if hint is bool:
-        return _BOOL
-    if hint is str:
-        if _is_date_field(name):
-            return _OTHER if empty_ok else _DATE
-        if _is_time_field(name):
-            return _OTHER if empty_ok else _TIME
-        return _STR
-    return _OTHER
-
-
-def _is_date_field(name: str) -> bool:
-    return name.endswith("_date") or name == "insurance_expiry"
-
-
-def _is_time_field(name: str) -> bool:
-    return name.endswith("_at") or name == "at"
-
-
-def _int_problem(value: Any) -> str:
-    if type(value) is not int:
-        return f"expected a whole number, got {_kind(value)}"
-    return "number out of range"
-
-
-def _date(value: Any) -> int:
-    """Raise Bad unless ``value`` is a ``YYYY-MM-DD`` date; remember the good ones."""
-    if type(value) is not str:
-        raise Bad(f"expected a date, got {_kind(value)}")
-    if len(value) != 10 or value[4] != "-" or value[7] != "-":
-        raise Bad(f"not a YYYY-MM-DD date: {value[:40]!r}")
-    try:
-        date.fromisoformat(value)
-    except ValueError:
-        raise Bad(f"not a valid date: {value!r}") from None
-    _remember(value)
-    return 10
-
-
-def _time(value: Any) -> int:
-    """Raise Bad unless ``value`` is a UTC ISO-8601 time ending in Z; remember the good ones."""
-    if type(value) is not str:
-        raise Bad(f"expected a UTC time, got {_kind(value)}")
-    if not 20 <= len(value) <= 40 or value[-1] != "Z" or value[10] != "T":
-        raise Bad(f"not a UTC ISO-8601 time ending in Z: {value[:40]!r}")
-    try:
-        datetime.fromisoformat(value)
-    except ValueError:
-        raise Bad(f"not a valid time: {value!r}") from None
-    return len(value)
-
-
-def _remember(value: str) -> None:
-    if len(_SEEN) >= _SEEN_CAP:
-        _SEEN.clear()
-    _SEEN.add(value)
-
-
-def _extra_size(value: dict[str, Any], known: frozenset[str]) -> int:
-    """Fields a newer core added are kept; they count against the record's budget."""
-    size = 0
-    for name, extra in value.items():
-        if name not in known:
-            size += len(name) + _json_size(extra)
-    return size
-
-
-def _json_size(value: Any) -> int:
-    try:
-        return len(orjson.dumps(value))
-    except (TypeError, orjson.JSONEncodeError):
-        raise Bad("value is not JSON") from None
-
-
-def _checker(name: str, hint: Any, empty_ok: bool) -> Checker:
+def value_checker(name: str, hint: Any, empty_ok: bool) -> Checker:
+    """The checker of one value of a field of type ``hint`` (nested records included)."""
     origin = typing.get_origin(hint)
     if origin in (typing.Union, types.UnionType):
         args = [a for a in typing.get_args(hint) if a is not type(None)]
-        inner = _checker(name, args[0], empty_ok) if len(args) == 1 else _any
+        inner = value_checker(name, args[0], empty_ok) if len(args) == 1 else any_json
         return lambda v: 0 if v is None else inner(v)
     if origin is list:
         (item,) = typing.get_args(hint) or (Any,)
         if dataclasses.is_dataclass(item):
             return _list_of_objects_checker(item)
-        return _list_checker(_checker(name, item, False))
+        return list_checker(value_checker(name, item, False))
     if dataclasses.is_dataclass(hint):
         return _object_checker(hint)
     if hint is str:
-        return _text_checker(name, empty_ok)
+        return text_checker(name, empty_ok)
     if hint is bool:
-        return _bool
+        return flag
     if hint is int:
-        return _int
+        return whole_number
     if hint is dict or origin is dict:
-        return _dict
-    return _any
-
-
-def _text_checker(name: str, empty_ok: bool) -> Checker:
-    if _is_date_field(name):
-        return _date_text(empty_ok)
-    if _is_time_field(name):
-        return _time_text(empty_ok)
-    return _str
-
-
-def _str(value: Any) -> int:
-    if type(value) is not str:
-        raise Bad(f"expected text, got {_kind(value)}")
-    return len(value)
-
-
-def _date_text(empty_ok: bool) -> Checker:
-    def check(value: Any) -> int:
-        if type(value) is not str:
-            raise Bad(f"expected a date, got {_kind(value)}")
-        if value == "" and empty_ok:
-            return 0
-        return _date(value)
-
-    return check
-
-
-def _time_text(empty_ok: bool) -> Checker:
-    def check(value: Any) -> int:
-        if type(value) is not str:
-            raise Bad(f"expected a UTC time, got {_kind(value)}")
-        if value == "" and empty_ok:
-            return 0
-        return _time(value)
-
-    return check
-
-
-def _int(value: Any) -> int:
-    if type(value) is not int:
-        raise Bad(f"expected a whole number, got {_kind(value)}")
-    if not _INT_MIN <= value <= _INT_MAX:
-        raise Bad("number out of range")
-    return 8
-
-
-def _bool(value: Any) -> int:
-    if type(value) is not bool:
-        raise Bad(f"expected true/false, got {_kind(value)}")
-    return 1
-
-
-def _dict(value: Any) -> int:
-    if not isinstance(value, dict):
-        raise Bad(f"expected an object, got {_kind(value)}")
-    return _json_size(value)
-
-
-def _any(value: Any) -> int:
-    return _json_size(value)
-
-
-def _list_checker(item: Checker) -> Checker:
-    def check(value: Any) -> int:
-        if type(value) is not list:
-            raise Bad(f"expected a list, got {_kind(value)}")
-        if len(value) > MAX_ITEMS:
-            raise Bad(f"list of {len(value):,} items (limit {MAX_ITEMS:,})")
-        size = 0
-        for n, v in enumerate(value):
-            try:
-                size += item(v)
-            except Bad as exc:
-                raise Bad(f"[{n}] {exc}") from None
-            if size > MAX_RECORD_CHARS:
-                raise Bad("list too large")
-        return size
-
-    return check
-
-
-def _kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    return {bool: "true/false", int: "a number", float: "a number", str: "text"}.get(
-        type(value), "an object" if isinstance(value, dict) else "a list"
-    )
+        return json_object
+    return any_json

@@ -197,6 +197,21 @@ async def get_json(
     deadline: float = DEADLINE,
 ) -> Any:
     """GET ``path`` and return its JSON, or raise :class:`SyncError` in plain words."""
+    answer = await get_answer(client, path, params, deadline=deadline)
+    with paused_gc():
+        return decoded(client, path, answer)
+
+
+async def get_answer(
+    client: httpx.AsyncClient,
+    path: str,
+    params: dict[str, Any] | None = None,
+    *,
+    deadline: float = DEADLINE,
+) -> Answer:
+    """GET ``path``: its answer when the core said yes (2xx/3xx), else :class:`SyncError`
+    (:class:`CursorGone` for 410, :class:`Unauthorized` for 401, :class:`Unreachable` for
+    5xx) in plain words. :func:`decoded` reads the JSON."""
     where = f"{client.base_url}{path}"
     response = await request(client, "GET", path, params=params, deadline=deadline)
     if response.status_code == 410:
@@ -217,13 +232,17 @@ async def get_json(
             f"the core answered {response.status_code} {response.reason_phrase} for {where}"
             + body_hint(response)
         )
+    return response
+
+
+def decoded(client: httpx.AsyncClient, path: str, answer: Answer) -> Any:
+    """The JSON of an answer of ``path``, or :class:`SyncError` saying it is not JSON."""
     try:
-        with paused_gc():
-            return parse_json(response.content)
+        return parse_json(answer.content)
     except ValueError as exc:
         raise SyncError(
-            f"the answer from {where} is not JSON (cut short or garbled?): is "
-            f"{client.base_url} a workbench core?" + body_hint(response)
+            f"the answer from {client.base_url}{path} is not JSON (cut short or garbled?): is "
+            f"{client.base_url} a workbench core?" + body_hint(answer)
         ) from exc
 
 

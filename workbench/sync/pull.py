@@ -35,7 +35,16 @@ from workbench.store.db import connect, write_transaction
 from workbench.store.quarantine import quarantine_change
 from workbench.store.records import RecordError
 from workbench.store.resync import STORE_ID, start_over
-from workbench.sync.client import DEADLINE, CursorGone, SyncError, get_json, make_client
+from workbench.sync.client import (
+    DEADLINE,
+    Answer,
+    CursorGone,
+    SyncError,
+    decoded,
+    get_answer,
+    get_json,
+    make_client,
+)
 from workbench.sync.gcpause import paused_gc
 
 Progress = Callable[[int, int | None], None]
@@ -45,6 +54,7 @@ PAGE_SIZE = 5000
 """Changes asked for per page: the reference core's maximum; per-request overhead is ~3 µs a
 record at 1,000 a page and ~1 µs at 5,000 (a page is still applied in one transaction)."""
 _MAX_CURSOR_CHARS = 64
+CHANGES = "/v1/changes"
 SYNC_CACHE_KB = 64 * 1024
 """Page cache of the connection a pull writes through (the readers' stay at ``store.db``'s):
 the upserts of a pull and the reads of the records they replace land on random pages of a
@@ -150,11 +160,15 @@ class _Fetcher:
     def prefetch(self, cursor: str | None) -> asyncio.Task:
         return asyncio.ensure_future(self.page(cursor))
 
-    async def page(self, cursor: str | None) -> dict:
+    async def page(self, cursor: str | None) -> Answer:
         params: dict[str, Any] = {"limit": self.page_size}
         if cursor is not None:
             params["cursor"] = cursor
-        return _checked_page(await self.get("/v1/changes", params), self.client, cursor)
+        return await get_answer(self.client, CHANGES, params, deadline=self.deadline)
+
+    def read(self, answer: Answer, before: str | None) -> dict[str, Any]:
+        """The page of an answer of :meth:`page` asked for from the cursor ``before``."""
+        return _checked_page(decoded(self.client, CHANGES, answer), self.client, before)
 
 
 async def _discard(task: asyncio.Task | None) -> None:
@@ -183,13 +197,17 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record, early=None
     pending = early if early is not None else fetch.prefetch(cursor)
     try:
         while pending is not None:
-            page = await pending
-            before, cursor = cursor, page["cursor"]
-            # While this page is being stored, the core already prepares the next one.
-            pending = fetch.prefetch(cursor) if page["more"] else None
-            if page["changes"] or cursor != before:
-                try:
-                    with paused_gc():
+            answer = await pending
+            # A page is decoded, stored and dropped with the collector paused: its objects are
+            # freed by reference counting before the collector could walk them.
+            with paused_gc():
+                page = fetch.read(answer, cursor)
+                del answer
+                before, cursor = cursor, page["cursor"]
+                # While this page is being stored, the core already prepares the next one.
+                pending = fetch.prefetch(cursor) if page["more"] else None
+                if page["changes"] or cursor != before:
+                    try:
                         applied += store_apply.apply_page(
                             conn,
                             page["changes"],
@@ -197,10 +215,11 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record, early=None
                             on_bad_record=on_bad_record,
                             stage_keys=staged,
                         )
-                except RecordError as exc:
-                    raise SyncError(
-                        f"the core sent a record the cache cannot store: {exc}"
-                    ) from exc
+                    except RecordError as exc:
+                        raise SyncError(
+                            f"the core sent a record the cache cannot store: {exc}"
+                        ) from exc
+                del page
             pages += 1
             if progress:
                 progress(applied, total)
