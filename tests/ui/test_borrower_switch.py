@@ -72,3 +72,27 @@ async def test_the_same_borrower_again_is_shown_at_once(demo_cache):
         await wait_for_view(pilot)
         assert pilot.app.screen.borrower_id == TWO_LOANS
         assert pilot.app.screen.view.borrower.name in screen_text(pilot)
+
+
+async def _schedule_widths(pilot, borrower_ids: list[str]) -> list[int]:
+    """Open each borrower's schedule in turn; the column widths of the last one."""
+    from workbench.ui.widgets.schedule_table import ScheduleTable
+
+    for bid in borrower_ids:
+        view = await _open(pilot, bid)
+        await pilot.press("2")
+        await wait_for(pilot, lambda: isinstance(pilot.app.focused, ScheduleTable))
+        await settle(pilot)
+        table = view.query_one(ScheduleTable)
+        widths = [column.get_render_width(table) for column in table.columns.values()]
+        await _back(pilot)
+    return widths
+
+
+async def test_the_schedule_columns_fit_the_loan_shown_whatever_came_before(demo_cache):
+    wide, narrow = "B000244", "B000001"  # seed-7 demo: ¥10,000+ installments, then < ¥10,000
+    async with run_desk(demo_cache) as pilot:
+        after_wide = await _schedule_widths(pilot, [wide, narrow])
+    async with run_desk(demo_cache) as pilot:
+        alone = await _schedule_widths(pilot, [narrow])
+    assert after_wide == alone

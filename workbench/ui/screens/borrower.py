@@ -30,7 +30,6 @@ from workbench.ui.widgets.followups_panel import FollowUpsPanel
 from workbench.ui.widgets.history_detail import HistoryDetail
 from workbench.ui.widgets.history_view import PAGE, HistoryView
 from workbench.ui.widgets.key_footer import KeyFooter
-from workbench.ui.widgets.loan_panel import LoanPanel
 from workbench.ui.widgets.payments_table import PaymentsTable
 from workbench.ui.widgets.schedule_table import ScheduleTable
 from workbench.ui.widgets.sync_bar import SyncBar
@@ -119,6 +118,7 @@ class BorrowerScreen(Screen):
         self._push_after_refresh = False
         self._body: BorrowerBody | None = None  # the view's layout, once mounted
         self._styled_for: StyleState | None = None  # see on_screen_resume
+        self._schedule_stale = True  # the schedule tab waits to show the selected loan
 
     @classmethod
     def for_borrower(cls, app: App, borrower_id: str, as_of: date) -> BorrowerScreen:
@@ -276,7 +276,8 @@ class BorrowerScreen(Screen):
         self.app.sub_title = t("app.as_of", date=self.as_of.isoformat())
         self._show_loan(0)
         self.refresh_bindings()
-        self.set_focus(self.query_one(HistoryView))
+        if self._body is not None:
+            self.set_focus(self._body.history)
 
     def _hide_body(self, hidden: bool) -> None:
         """Hide what is shown while another borrower is read (the layout, the focus and the
@@ -294,31 +295,53 @@ class BorrowerScreen(Screen):
 
     @on(HistoryView.Highlighted)
     def _history_highlighted(self, message: HistoryView.Highlighted) -> None:
-        detail = self.query_one(HistoryDetail)
-        detail.show(message.index, message.total, message.item, message.mark)
+        details = [self._body.detail] if self._body is not None else self.query(HistoryDetail)
+        for detail in details:
+            detail.show(message.index, message.total, message.item, message.mark)
 
     # -- loans ----------------------------------------------------------------------------
 
     def _show_loan(self, index: int) -> None:
-        if self.view is None or not self.view.loans:
-            self.query_one("#schedule-caption", Static).update(Content(t("loan.none")))
+        """Select loan ``index``: its card is highlighted, and the schedule tab shows its
+        installments (filled at once when that tab is shown, else when it is)."""
+        body = self._body
+        if self.view is not None and self.view.loans:
+            self.loan_index = index % len(self.view.loans)
+            if body is not None:
+                body.loan_panel.select(self.loan_index)
+        self._schedule_stale = True
+        if body is not None and body.tabs.active == "tab-schedule":
+            self._fill_schedule(on_screen=True)
+
+    def _fill_schedule(self, *, on_screen: bool = False) -> None:
+        """The schedule tab: the caption and installments of the selected loan (``on_screen``:
+        in the tab being looked at, else in the tab about to be shown)."""
+        if self._body is None:
             return
-        self.loan_index = index % len(self.view.loans)
+        self._schedule_stale = False
+        caption = self._body.schedule_caption
+        if self.view is None or not self.view.loans:
+            caption.update(Content(t("loan.none")))
+            return
         loan_view = self.view.loans[self.loan_index]
-        caption = t(
+        text = t(
             "schedule.caption",
             contract=plain(loan_view.loan.contract_no, 32),
             index=self.loan_index + 1,
             count=len(self.view.loans),
         )
-        self.query_one("#schedule-caption", Static).update(Content(caption))
+        caption.update(Content(text))
         for table in self.query(ScheduleTable):  # none until the lazy tab has mounted
-            table.show(loan_view, self.as_of)
-        self.query_one(LoanPanel).select(self.loan_index)
+            table.show(loan_view, self.as_of, due_at_top=not on_screen)
 
     @on(ScheduleTable.Mounted)
     def _schedule_mounted(self) -> None:
         self._show_loan(self.loan_index)
+
+    @on(TabbedContent.TabActivated)
+    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "tab-schedule" and self._schedule_stale:
+            self._fill_schedule()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While another borrower is read the keys stay as they were (the actions wait for
@@ -366,6 +389,8 @@ class BorrowerScreen(Screen):
     def action_tab(self, name: str) -> None:
         """Switch to one of the tabs and put the focus in it."""
         tabs = self.query_one(TabbedContent)
+        if name == "schedule" and self._schedule_stale:
+            self._fill_schedule()  # before the tab shows, so it never shows another loan
         tabs.active = f"tab-{name}"
         target = {
             "history": HistoryView,

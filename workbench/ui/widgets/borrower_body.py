@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TypeVar, cast
 
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.lazy import Lazy
+from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from workbench.domain.models import Interaction
@@ -21,6 +23,8 @@ from workbench.ui.widgets.loan_panel import LoanPanel
 from workbench.ui.widgets.payments_table import PaymentsTable
 from workbench.ui.widgets.profile_panel import ProfilePanel
 from workbench.ui.widgets.schedule_table import ScheduleTable
+
+W = TypeVar("W", bound=Widget)
 
 
 class BorrowerBody(Vertical):
@@ -45,14 +49,40 @@ class BorrowerBody(Vertical):
         self.marks = dict(marks or {})
         self._pages = pages or {}
         self._stale: set[str] = set()  # hidden tabs to bring up to date when shown
-        self._history: HistoryView | None = None
+        self._parts: dict[str, Widget] = {}
+        self._titles = {"tab-history": _history_title(view), "tab-payments": _payments_title(view)}
+
+    def _part(self, selector: str, kind: type[W]) -> W:
+        """The one widget ``selector`` of this layout (looked up once: the parts stay)."""
+        found = self._parts.get(selector)
+        if found is None or not found.is_attached:
+            found = self._parts[selector] = self.query_one(selector, kind)
+        return cast(W, found)
 
     @property
     def history(self) -> HistoryView:
-        """The interaction history (looked up once)."""
-        if self._history is None:
-            self._history = self.query_one(HistoryView)
-        return self._history
+        """The interaction history."""
+        return self._part("#history", HistoryView)
+
+    @property
+    def detail(self) -> HistoryDetail:
+        """The record under the history cursor."""
+        return self._part("#history-detail", HistoryDetail)
+
+    @property
+    def tabs(self) -> TabbedContent:
+        """History, schedule, payments and follow-ups."""
+        return self._part("#tabs", TabbedContent)
+
+    @property
+    def loan_panel(self) -> LoanPanel:
+        """The loan cards."""
+        return self._part("#loans", LoanPanel)
+
+    @property
+    def schedule_caption(self) -> Static:
+        """Which loan the schedule tab shows."""
+        return self._part("#schedule-caption", Static)
 
     def compose(self) -> ComposeResult:
         view = self.view
@@ -92,27 +122,32 @@ class BorrowerBody(Vertical):
         redrawn, focus, tab, scroll and cursor stay. True when the loans changed (the screen
         then re-selects its loan)."""
         old, self.view, self.marks = self.view, view, dict(marks)
-        tabs = self.query_one(TabbedContent)
-        history = self.query_one(HistoryView)
+        tabs, history = self.tabs, self.history
         if view.borrower.id != old.borrower.id:  # another borrower in the same layout
             tabs.active = "tab-history"
             history.show_borrower(view.borrower.id, view.interaction_count, pages, marks)
         else:
             history.replace(view.interaction_count, pages, marks, newest=newest)
         if view.borrower != old.borrower or view.loans != old.loans:
-            await self.query_one(BorrowerHeader).show(view)
+            await self._part("#borrower-header", BorrowerHeader).show(view)
         if view.borrower != old.borrower or view.extra != old.extra:
-            await self.query_one(ProfilePanel).show(view)
+            await self._part("#profile", ProfilePanel).show(view)
         loans_changed = view.loans != old.loans
         if loans_changed:
-            await self.query_one(LoanPanel).show(view)
+            await self.loan_panel.show(view)
             for schedule in self.query(ScheduleTable):
                 schedule.view = view
         self._stale.update(("tab-payments", "tab-followups"))
         await self._bring_up_to_date(tabs.active)
-        tabs.get_tab("tab-history").label = _history_title(view)
-        tabs.get_tab("tab-payments").label = _payments_title(view)
+        self._title_tab("tab-history", _history_title(view))
+        self._title_tab("tab-payments", _payments_title(view))
         return loans_changed
+
+    def _title_tab(self, pane: str, title: str) -> None:
+        """Give tab ``pane`` the title ``title`` (its tab is redrawn only if it changed)."""
+        if self._titles.get(pane) != title:
+            self._titles[pane] = title
+            self.tabs.get_tab(pane).label = title
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:

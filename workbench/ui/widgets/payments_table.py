@@ -22,8 +22,6 @@ class PaymentsTable(DataTable):
         self.view = view
 
     def on_mount(self) -> None:
-        for key in COLUMNS:
-            self.add_column(t(f"payments.col.{key}"), key=key)
         self._add_rows()
 
     def show(self, view: BorrowerView) -> None:
@@ -33,12 +31,16 @@ class PaymentsTable(DataTable):
             return
         self.view = view
         row = self.cursor_row
-        self.clear()
         self._add_rows()
         if self.row_count:
             self.move_cursor(row=min(row, self.row_count - 1), animate=False)
 
     def _add_rows(self) -> None:
+        """The columns (as wide as these payments need, whatever was shown before), then
+        one row per payment."""
+        self.clear(columns=True)
+        for key in COLUMNS:
+            self.add_column(t(f"payments.col.{key}"), key=key)
         contracts = {lv.loan.id: lv.loan.contract_no for lv in self.view.loans}
         self.add_rows(
             (

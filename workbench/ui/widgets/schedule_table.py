@@ -30,7 +30,7 @@ def installment_status(inst: Installment, as_of: date, next_n: int | None) -> st
 
 class ScheduleTable(DataTable):
     """All installments of one loan (a few dozen rows), the first loan's until ``show`` picks
-    another; the cursor starts on the next one due."""
+    another; the cursor starts on the next one due, shown at the top with those to come."""
 
     def __init__(self, view: BorrowerView, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
@@ -40,15 +40,23 @@ class ScheduleTable(DataTable):
         """The table is in the DOM (it mounts lazily): the screen says which loan to show."""
 
     def on_mount(self) -> None:
-        for key in COLUMNS:
-            self.add_column(t(f"schedule.col.{key}"), key=key)
         if self.view.loans:
             self.show(self.view.loans[0], self.view.as_of)
+        else:
+            self._add_columns()
         self.post_message(self.Mounted())
 
-    def show(self, view: LoanView, as_of: date) -> None:
-        """Fill the table with ``view``'s schedule as of ``as_of``."""
-        self.clear()
+    def _add_columns(self) -> None:
+        for key in COLUMNS:
+            self.add_column(t(f"schedule.col.{key}"), key=key)
+
+    def show(self, view: LoanView, as_of: date, *, due_at_top: bool = True) -> None:
+        """Fill the table with ``view``'s schedule as of ``as_of`` (the columns as wide as this
+        schedule needs, whatever was shown before). The cursor goes to the installment due
+        next: at the top, those to come below it, when ``due_at_top`` (the table is about to
+        be shown); else scrolled just into view (another loan in the table on screen)."""
+        self.clear(columns=True)
+        self._add_columns()
         next_n = view.next_due.n if view.next_due else None
         cursor = 0
         for row, inst in enumerate(view.loan.schedule):
@@ -57,7 +65,14 @@ class ScheduleTable(DataTable):
                 cursor = row
             self.add_row(*_cells(inst, status), key=str(inst.n))
         if self.row_count:
-            self.move_cursor(row=cursor, animate=False)
+            self.move_cursor(row=cursor, animate=False, scroll=not due_at_top)
+            if due_at_top:
+                self.call_after_refresh(self._scroll_to_row, cursor)  # the rows measured
+
+    def _scroll_to_row(self, row: int) -> None:
+        """Put ``row`` at the top, or scroll to the end when fewer rows follow it than fit:
+        the installment due next, then the ones still to come."""
+        self.scroll_to(y=row, animate=False, immediate=True)
 
 
 def _money(fen: int, style: str = "") -> Text:
