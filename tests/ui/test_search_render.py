@@ -129,3 +129,15 @@ async def test_columns_and_scroll_area_are_sized_as_the_data_table_sizes_them():
             await pilot.pause()
             assert widths == [column.content_width for column in stock.ordered_columns]
             assert size == stock.virtual_size == ours.virtual_size
+
+
+def test_cells_are_plain_text_of_the_hit():
+    """The quick path for printable text gives what ``plain`` gives, for every kind of text."""
+    from workbench.ui.format import plain
+    from workbench.ui.widgets.results_table import _plain
+
+    samples = ["张伟", "", "A" * 40, "a\nb", "x\x1b[31my", "\u202eevil", "e\u0301", "Zoë",
+               "tab\there", "\u2028", "🚗车主", "[b]x[/b]", "\x85", "\ud800"]  # fmt: skip
+    for text in samples:
+        for limit in (0, 1, 4, 12, 32):
+            assert _plain(text, limit) == plain(text, limit)

@@ -80,7 +80,9 @@ class DeskScreen(Screen):
         yield KeyFooter()
 
     def on_mount(self) -> None:
-        self.query_one(SearchBox).focus()
+        box = self.query_one(SearchBox)
+        self.watch(box, "value", self._schedule_search, init=False)
+        box.focus()
         self.warm_up()
 
     @work(exclusive=True, group="warm-up", exit_on_error=False)
@@ -119,8 +121,10 @@ class DeskScreen(Screen):
         """What is in the search box, trimmed."""
         return self.query_one(SearchBox).value.strip()
 
-    @on(Input.Changed, "#search")
     def _schedule_search(self) -> None:
+        # Watched, not an ``Input.Changed`` handler: that message reaches the screen after the
+        # box has drawn the key, so the lookup waited for the echo frame; this way the reader
+        # thread looks up while the echo is drawn.
         self._open_when_found = False
         if not self.search_text:
             self.workers.cancel_group(self, "search")

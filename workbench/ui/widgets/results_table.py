@@ -61,6 +61,7 @@ class ResultsTable(DataTable):
         self._base_style = Style()
         self._metas: dict[tuple[int, int], Style] = {}  # mouse metadata of each cell
         self._parsed: dict[str, Style] = {}  # cell styles by name
+        self._frame_styles: dict[tuple[bool, ...], tuple[Style, Style]] = {}  # this frame's
 
     def on_mount(self) -> None:
         self._add_columns()
@@ -153,6 +154,7 @@ class ResultsTable(DataTable):
             self.get_component_styles("datatable--odd-row").rich_style,
         )
         self._base_style = self.rich_style  # computed once a frame, not once a line
+        self._frame_styles.clear()
         return super().render_lines(crop)
 
     def render_line(self, y: int) -> Strip:
@@ -215,7 +217,8 @@ class ResultsTable(DataTable):
         segments: list[Segment] = []
         table_width = 0
         for column_index, (column, cell) in enumerate(zip(columns, cells, strict=True)):
-            width = column.get_render_width(self)
+            # ``Column.get_render_width``, without reading the padding again for each cell
+            width = 2 * padding + (column.content_width if column.auto_width else column.width)
             table_width += width
             pre = cell_style + self._meta(row_index, column_index)
             segments += self._cell(cell, width, padding, pre, post)
@@ -224,6 +227,8 @@ class ResultsTable(DataTable):
         width = self.size.width
         segments.append(Segment(" " * max(0, width - table_width), extend_style))
         scroll_x = self.scroll_offset.x
+        if not scroll_x and table_width <= width:  # exactly as wide as the line: one strip
+            return Strip(Segment.simplify(segments), width)
         if scroll_x:
             segments = list(Strip(segments).crop(scroll_x, scroll_x + width))
         return Strip(segments).adjust_cell_length(width, base_style).simplify()
@@ -243,7 +248,16 @@ class ResultsTable(DataTable):
         self, header: bool, hover: bool, cursor: bool, *, css_priority: bool = True
     ) -> tuple[Style, Style]:
         """(the cell's style, the style laid over its text): ``DataTable``'s rules for a
-        header or row cell under the hover and the cursor."""
+        header or row cell under the hover and the cursor (worked out once a frame)."""
+        key = (header, hover, cursor, css_priority)
+        found = self._frame_styles.get(key)
+        if found is None:
+            found = self._frame_styles[key] = self._work_out_styles(*key)
+        return found
+
+    def _work_out_styles(
+        self, header: bool, hover: bool, cursor: bool, css_priority: bool
+    ) -> tuple[Style, Style]:
         get = self.get_component_rich_style
         style = Style()
         show = self.show_cursor
@@ -323,10 +337,18 @@ def _row(hit: LookupHit) -> tuple[Text, ...]:
 def _cells(hit: LookupHit, lang: str) -> tuple[Text, ...]:
     bucket = hit.worst_bucket if hit.worst_bucket in BUCKET_CLASSES else "M4+"
     return (
-        Text(plain(hit.name, 32), style="bold"),
-        Text(plain(hit.masked_id_no, 20)),
-        Text(plain(hit.masked_phone, 16)),
-        Text(plain(hit.city, 12)),
+        Text(_plain(hit.name, 32), style="bold"),
+        Text(_plain(hit.masked_id_no, 20)),
+        Text(_plain(hit.masked_phone, 16)),
+        Text(_plain(hit.city, 12)),
         Text(label("match", hit.matched_by), style="dim"),
-        Text(f"● {plain(hit.worst_bucket, 4)}", style=_BUCKET_STYLES[bucket]),
+        Text(f"● {_plain(hit.worst_bucket, 4)}", style=_BUCKET_STYLES[bucket]),
     )
+
+
+def _plain(text: str | None, limit: int) -> str:
+    """``plain(text, limit)``; a short text of printable characters only (no control, format
+    or line-break characters) is already that, and is returned as it is."""
+    if text and len(text) <= limit and text.isprintable():
+        return text
+    return plain(text, limit)
