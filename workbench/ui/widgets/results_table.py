@@ -107,6 +107,10 @@ class ResultsTable(DataTable):
         self._new_rows.clear()
         self._require_update_dimensions = False
         self._update_dimensions(new_rows)
+        if self.is_mounted and self.container_size:
+            # The scroll bar shown or hidden for these rows in the same layout pass, rather than
+            # in a second one after that frame (and the rows drawn again, a column narrower).
+            self._scroll_update(self.virtual_size)
 
     def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
         # ``DataTable`` measures every new cell through Rich (~40 µs each, 15 ms for 50 rows);
