@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for_future
+from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
@@ -106,6 +107,7 @@ class BorrowerScreen(Screen):
             self.marks = marks
             self.pages = pages
             self.newest = newest
+            self.batch: AbstractContextManager[None] | None = None  # ended once it is shown
 
     def __init__(self, borrower_id: str, as_of: date) -> None:
         super().__init__(classes="borrower-screen")
@@ -119,6 +121,7 @@ class BorrowerScreen(Screen):
         self._body: BorrowerBody | None = None  # the view's layout, once mounted
         self._styled_for: StyleState | None = None  # see on_screen_resume
         self._schedule_stale = True  # the schedule tab waits to show the selected loan
+        self._hidden = False  # the body is hidden while another borrower is read
 
     @classmethod
     def for_borrower(cls, app: App, borrower_id: str, as_of: date) -> BorrowerScreen:
@@ -146,8 +149,7 @@ class BorrowerScreen(Screen):
         self.loan_index = 0
         self._push_after_refresh = False
         if self.is_mounted:
-            self._hide_body(True)  # not the last borrower's data meanwhile
-            self.load(wait=READ_WAIT_S)
+            self.load(wait=READ_WAIT_S, switching=True)
 
     @property
     def is_ready(self) -> bool:
@@ -178,14 +180,23 @@ class BorrowerScreen(Screen):
     def on_screen_suspend(self) -> None:
         self._styled_for = _style_state(self.app)
 
-    def load(self, *, wait: float = 0.0) -> None:
+    def load(self, *, wait: float = 0.0, switching: bool = False) -> None:
         """Read the unified view (with its first history lines) and show it; ``wait`` seconds
-        for the reading here, so that it is shown before anything else the screen is asked."""
+        for the reading here, so that it is shown before anything else the screen is asked.
+        ``switching``: another borrower's view is on screen, and none of it may be painted
+        again (the screen paints nothing until the reading is in, or hides it meanwhile)."""
         self._generation += 1
-        self._read(self._generation, self.borrower_id, [0], True, wait)
+        self._read(self._generation, self.borrower_id, [0], True, wait, switching=switching)
 
     def _read(
-        self, generation: int, borrower_id: str, pages: list[int], newest: bool, wait: float = 0
+        self,
+        generation: int,
+        borrower_id: str,
+        pages: list[int],
+        newest: bool,
+        wait: float = 0,
+        *,
+        switching: bool = False,
     ) -> None:
         """Read in the view reader's thread; post the reading back if still the latest."""
         future = reader(self.app, "view").submit(_read_borrower, borrower_id, self.as_of, pages)
@@ -193,8 +204,14 @@ class BorrowerScreen(Screen):
             wait_for_future([future], timeout=wait)
         if wait and future.done() and future.exception() is None:
             self.workers.cancel_group(self, "borrower")  # an older reading is of no use now
-            self.post_message(self.Read(generation, borrower_id, *future.result(), newest))
+            read = self.Read(generation, borrower_id, *future.result(), newest)
+            if switching:  # no frame until it is shown (it is the next thing the screen does)
+                read.batch = self.app.batch_update()
+                read.batch.__enter__()
+            self.post_message(read)
             return
+        if switching:
+            self._hide_body(True)  # not the last borrower's data meanwhile
         self._await_reading(generation, borrower_id, future, newest)
 
     @work(exclusive=True, group="borrower", exit_on_error=False)
@@ -217,6 +234,13 @@ class BorrowerScreen(Screen):
             self._show_message(detail, "error")
 
     async def on_borrower_screen_read(self, message: Read) -> None:
+        try:
+            await self._show_reading(message)
+        finally:
+            if message.batch is not None:
+                message.batch.__exit__(None, None, None)
+
+    async def _show_reading(self, message: Read) -> None:
         if message.generation != self._generation or message.borrower_id != self.borrower_id:
             return  # an older reading, or another borrower's
         holder = self.query_one("#borrower-body")
@@ -282,7 +306,9 @@ class BorrowerScreen(Screen):
     def _hide_body(self, hidden: bool) -> None:
         """Hide what is shown while another borrower is read (the layout, the focus and the
         keys stay, so nothing is laid out or rebuilt twice)."""
-        self.query_one("#borrower-body").styles.visibility = "hidden" if hidden else "visible"
+        if hidden != self._hidden:
+            self._hidden = hidden
+            self.query_one("#borrower-body").styles.visibility = "hidden" if hidden else "visible"
 
     def _show_message(self, text: str, kind: str) -> None:
         body = self.query_one("#borrower-body")

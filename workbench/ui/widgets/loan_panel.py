@@ -38,7 +38,9 @@ class LoanPanel(VerticalScroll):
                 card.show(loan_view)
         else:
             await self.recompose()
-        self.border_title = t("section.loans", count=len(view.loans))
+        title = t("section.loans", count=len(view.loans))
+        if title != self.border_title:  # a new title redraws the whole panel
+            self.border_title = title
 
     def select(self, index: int) -> None:
         """Highlight the card of loan ``index`` and scroll it into view."""
