@@ -169,3 +169,17 @@ def test_query_syntax_typed_in_the_box_is_just_text(conn, query):
 def test_wildcards_do_not_match_everything(conn):
     assert lookup(conn, "1%") == []
     assert lookup(conn, "张%") == []
+
+
+def test_a_prefix_scan_of_digits_reads_at_most_its_cap_of_keys_in_key_order(conn):
+    """The cap changes nothing while the range is smaller; past it, the first matches in key
+    order are found and the scan stops. Other prefixes are never capped (a surname such as
+    苏 sorts after every 苏A… plate)."""
+    phones = search.Probe("13", (search.PHONE,), prefix=True)
+    whole = search.run_probe(conn, phones, 50)
+    assert [m.key for m in whole] == ["13812345678", "13900005678"]
+    assert search.run_probe(conn, phones, 50, scan_limit=2) == whole
+    assert search.run_probe(conn, phones, 50, scan_limit=1) == whole[:1]
+    assert search.run_probe(conn, search.Probe("13", (search.CONTRACT,), True), 50) == []
+    contracts = search.Probe("HT", (search.CONTRACT,), prefix=True)
+    assert len(search.run_probe(conn, contracts, 50, scan_limit=1)) == 2

@@ -6,8 +6,13 @@ and cropped by the console): about 0.2–0.5 ms a cell, so a new list of 50 hits
 of drawing per keystroke. Our cells are one line of ``Text`` that fits its column (the columns
 are sized to their longest cell), so :meth:`ResultsTable.render_line` builds the same segments
 directly — same styles, same mouse metadata — and keeps each line until the rows, the cursor,
-the hover or the styles change. ``tests/ui/test_search_render.py`` holds it to the stock
-table's output, line by line and style by style.
+the hover or the styles change. New rows are also sized at once (``show``), as the stock table
+sizes them when next idle, so the frame that shows them can come right away.
+
+This reads ``DataTable``'s own bookkeeping (``_data``, ``_row_locations``, ``_new_rows``,
+``_update_count``); ``tests/ui/test_search_render.py`` holds the drawing to the stock table's
+output, line by line and style by style, and the sizes to the stock table's sizes, so a Textual
+upgrade that moves them fails there first.
 """
 
 from __future__ import annotations
