@@ -12,6 +12,7 @@ from desk_pilot import run_desk, screen_text, settle, wait_for, wait_for_view
 
 from workbench.ui.screens.borrower import BorrowerScreen
 from workbench.ui.screens.desk import DeskScreen
+from workbench.ui.widgets.fact_list import FactList
 
 TWO_LOANS = "B000295"  # seed-7 demo: VIP, two loans, one of them 50 days late
 OTHER = "B000001"
@@ -96,3 +97,18 @@ async def test_the_schedule_columns_fit_the_loan_shown_whatever_came_before(demo
     async with run_desk(demo_cache) as pilot:
         alone = await _schedule_widths(pilot, [narrow])
     assert after_wide == alone
+
+
+async def test_a_vehicle_section_per_vehicle_as_borrowers_change(demo_cache):
+    """B000003 has two vehicles, B000001 one, B000004 two phones (seed-7 demo)."""
+    async with run_desk(demo_cache) as pilot:
+        for bid in ("B000001", "B000003", "B000001", "B000004", "B000003"):
+            view = await _open(pilot, bid)
+            vins = {loan.vehicle.vin for loan in view.view.loans if loan.vehicle}
+            shown = [facts.text for facts in view.query(FactList) if facts.display]
+            assert len(shown) == 1 + len(vins)  # the profile, then a section per vehicle
+            assert all(any(vin in text for text in shown) for vin in vins)
+            assert view.view.borrower.phones[-1].number[-4:] in shown[0]
+            on_screen = screen_text(pilot)
+            assert any(vin in on_screen for vin in vins)
+            await _back(pilot)

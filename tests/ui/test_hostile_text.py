@@ -15,6 +15,7 @@ from workbench.domain.pii import mask_id_no
 from workbench.store.apply import apply_page
 from workbench.store.db import connect
 from workbench.ui.screens.borrower import BorrowerScreen
+from workbench.ui.widgets.fact_list import FactList
 from workbench.ui.widgets.history_view import HistoryView
 from workbench.ui.widgets.results_table import ResultsTable
 
@@ -81,7 +82,8 @@ async def test_hostile_name_renders_literally_and_the_app_keeps_running(hostile_
         await pilot.pause()
         text = screen_text(pilot)
         assert HOSTILE_NAME in text
-        values = [str(v.render()) for v in pilot.app.screen.query(".field-value")]
+        facts = pilot.app.screen.query(FactList)
+        values = [value.plain for fact_list in facts for value in fact_list.values]
         address = "北京市 北京市 朝阳区 [link=https://example.invalid]路[/link]\\x1b]0;pwned\\x07"
         assert address in values
         assert "[link=https://example.invalid]" in text and "pwned\\x07" in text

@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 from textual.app import ComposeResult
-from textual.containers import Grid, VerticalScroll
+from textual.containers import VerticalScroll
 from textual.content import Content
-from textual.widgets import Label, Static
 
 from workbench.domain.models import Phone, Vehicle
 from workbench.domain.pii import mask_phone
 from workbench.store.queries import BorrowerView
 from workbench.ui.format import age_on, label, safe
 from workbench.ui.i18n import t
+from workbench.ui.widgets.fact_list import FactList, Row
 
 MUTED = "$text-muted"
-Value = Content | str
 
 
 class ProfilePanel(VerticalScroll):
@@ -26,33 +25,26 @@ class ProfilePanel(VerticalScroll):
         self.view = view
 
     def compose(self) -> ComposeResult:
-        yield Static(self._overview(), classes="overview")
-        yield _fields(self._profile_rows(), id="profile-fields")
+        yield FactList(self._overview(), self._profile_rows(), id="profile-fields")
         for vehicle in _vehicles(self.view):
-            yield Static(Content(t("section.vehicle")), classes="subsection")
-            yield _fields(_vehicle_rows(vehicle, self.view), classes="vehicle-fields")
+            yield _vehicle_facts(vehicle, self.view)
 
     def on_mount(self) -> None:
         self.border_title = t("section.profile")
 
     async def show(self, view: BorrowerView) -> None:
-        """Show another borrower (or a newer reading): the text changes in place when the
-        layout is the same (as many phones and vehicles), else the panel is rebuilt."""
-        old, self.view = self.view, view
-        if (len(old.borrower.phones), len(_vehicles(old))) != (
-            len(view.borrower.phones),
-            len(_vehicles(view)),
-        ):
-            await self.recompose()
-            return
-        self.query_one(".overview", Static).update(self._overview())
-        grids = [self.query_one("#profile-fields", Grid), *self.query(".vehicle-fields")]
-        tables = [self._profile_rows(), *(_vehicle_rows(v, view) for v in _vehicles(view))]
-        for grid, rows in zip(grids, tables, strict=True):
-            cells = list(grid.children)
-            for n, (name, value) in enumerate(rows):
-                cells[2 * n].update(Content(name))
-                cells[2 * n + 1].update(value)
+        """Show another borrower (or a newer reading) in place: a vehicle more than any shown
+        before is added, one fewer is hidden (kept for the next borrower who has it)."""
+        self.view = view
+        self.query_one("#profile-fields", FactList).update(self._overview(), self._profile_rows())
+        vehicles = _vehicles(view)
+        shown = list(self.query(".vehicle-fields").results(FactList))
+        for n, facts in enumerate(shown):
+            if n < len(vehicles):
+                facts.update(Content(t("section.vehicle")), _vehicle_rows(vehicles[n], view))
+            facts.display = n < len(vehicles)
+        if len(vehicles) > len(shown):
+            await self.mount_all(_vehicle_facts(v, view) for v in vehicles[len(shown) :])
 
     def _overview(self) -> Content:
         borrower = self.view.borrower
@@ -66,7 +58,7 @@ class ProfilePanel(VerticalScroll):
             (safe(borrower.risk_grade).plain, "bold"),
         )
 
-    def _profile_rows(self) -> list[tuple[str, Value]]:
+    def _profile_rows(self) -> list[Row]:
         borrower = self.view.borrower
         rows = [
             (t("profile.phones") if i == 0 else "", _phone(phone))
@@ -79,13 +71,10 @@ class ProfilePanel(VerticalScroll):
         return rows
 
 
-def _fields(rows: list[tuple[str, Value]], **kwargs: str) -> Grid:
-    """A two-column grid: dimmed names, then values that wrap within their column."""
-    cells: list[Label | Static] = []
-    for name, value in rows:
-        cells.append(Label(Content(name), classes="field-name"))
-        cells.append(Static(value, classes="field-value"))
-    return Grid(*cells, classes=f"fields {kwargs.pop('classes', '')}".strip(), **kwargs)
+def _vehicle_facts(vehicle: Vehicle, view: BorrowerView) -> FactList:
+    """A vehicle's section: its title, then its rows."""
+    rows = _vehicle_rows(vehicle, view)
+    return FactList(Content(t("section.vehicle")), rows, section=True, classes="vehicle-fields")
 
 
 def _phone(phone: Phone) -> Content:
@@ -110,7 +99,7 @@ def _vehicles(view: BorrowerView) -> list[Vehicle]:
     return list(seen.values())
 
 
-def _vehicle_rows(vehicle: Vehicle, view: BorrowerView) -> list[tuple[str, Value]]:
+def _vehicle_rows(vehicle: Vehicle, view: BorrowerView) -> list[Row]:
     model = Content(" ").join(
         [safe(vehicle.brand), safe(vehicle.model), Content(str(vehicle.year))]
     )
