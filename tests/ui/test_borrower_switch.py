@@ -8,8 +8,11 @@ the view was closed shows in it, and each borrower shows only their own facts.
 
 from __future__ import annotations
 
-from desk_pilot import run_desk, screen_text, settle, wait_for, wait_for_view
+import re
 
+from desk_pilot import SIZE, fixed_clock, run_desk, screen_text, settle, wait_for, wait_for_view
+
+from workbench.ui.app import WorkbenchApp
 from workbench.ui.screens.borrower import BorrowerScreen
 from workbench.ui.screens.desk import DeskScreen
 from workbench.ui.widgets.fact_list import FactList
@@ -112,3 +115,51 @@ async def test_a_vehicle_section_per_vehicle_as_borrowers_change(demo_cache):
             on_screen = screen_text(pilot)
             assert any(vin in on_screen for vin in vins)
             await _back(pilot)
+
+
+class FrameNotingApp(WorkbenchApp):
+    """The desk, noting the screen's text in the first frame that shows ``watched`` ready."""
+
+    watched: str | None = None
+    first_frame: str | None = None
+
+    def _display(self, screen: object, renderable: object) -> None:
+        view = self.screen
+        if (
+            renderable is not None
+            and self.watched is not None
+            and self.first_frame is None
+            and isinstance(view, BorrowerScreen)
+            and view.borrower_id == self.watched
+            and view.is_ready
+        ):
+            strips = view._compositor.render_strips()
+            self.first_frame = "\n".join(strip.text for strip in strips)
+        super()._display(screen, renderable)
+
+
+def _content(text: str) -> list[str]:
+    """The screen's lines without what Textual draws a frame later: scrollbars, the tab
+    underline's position and the key footer (the loan keys come and go with the loans)."""
+    lines = text.splitlines()[:-1]
+    return [re.sub("[▁▂▃▄▅▆▇]", " ", line.replace("╸", "━").replace("╺", "━")) for line in lines]
+
+
+async def test_the_first_frame_of_a_borrower_is_the_finished_view(demo_cache):
+    """Nothing is painted half laid out: the first frame that shows a borrower (the moment the
+    benchmarks call "painted") has every text where the view settles (the view was opened
+    once before: the first opening of a session mounts it, and fills its parts as they
+    mount)."""
+    app = FrameNotingApp(demo_cache, clock=fixed_clock, lang="zh")
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
+        await _open(pilot, "B000002")
+        await _back(pilot)
+        for bid in ("B000295", "B000001", "B000003", "B000004", "B000295"):
+            app.watched, app.first_frame = bid, None
+            await _open(pilot, bid)
+            await wait_for(pilot, lambda: app.first_frame is not None)
+            assert _content(app.first_frame) == _content(screen_text(pilot)), bid
+            await _back(pilot)
+        await app.workers.wait_for_complete()

@@ -236,6 +236,10 @@ class BorrowerScreen(Screen):
     async def on_borrower_screen_read(self, message: Read) -> None:
         try:
             await self._show_reading(message)
+            if message.batch is not None:
+                # The widgets given another borrower's text ask for their new layout when
+                # they next run: let them, so that the first frame is laid out already.
+                await asyncio.sleep(0)
         finally:
             if message.batch is not None:
                 message.batch.__exit__(None, None, None)
