@@ -163,11 +163,13 @@ def test_an_update_moves_indexed_columns_only_where_they_changed(conn, feed):
     apply_page(conn, page, "c1")
     assert conn.execute("SELECT first_unpaid_due FROM loan").fetchone()[0] is not None
     later = feed.interaction("I1", "B2", started_at="2026-11-20T02:00:00Z")
-    apply_page(conn, [later, feed.interaction("I2"), feed.loan("L1", paid=40)], "c2")
+    new = feed.interaction("I3", "B3")  # a new row among updated ones
+    apply_page(conn, [later, new, feed.interaction("I2"), feed.loan("L1", paid=40)], "c2")
     rows = conn.execute("SELECT id, borrower_id, started_at FROM interaction ORDER BY id")
     assert rows.fetchall() == [
         ("I1", "B2", "2026-11-20T02:00:00Z"),
         ("I2", "B1", "2026-11-01T02:00:00Z"),
+        ("I3", "B3", "2026-11-01T02:00:00Z"),
     ]
     by_borrower = (
         "SELECT id FROM interaction INDEXED BY interaction_by_borrower WHERE borrower_id = ?"

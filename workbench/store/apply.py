@@ -15,8 +15,6 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Mapping
-from itertools import repeat
-from operator import itemgetter
 from typing import Any
 
 from workbench.store import keys, records, schema, search, validate
@@ -80,15 +78,9 @@ def apply_page(
     ``stage_keys``: search keys go to the staging table (``store.keys``; a first sync).
     """
     codec = codec_of(conn)
-    if type(changes) is not list:
-        changes = list(changes)
     with write_transaction(conn):
         codec.refresh(conn)  # the dictionary set may have changed (rollback, another writer)
-        final = _plain_page(changes)
-        if final is not None:
-            applied = len(changes)
-        else:  # something in it needs a closer look: change by change, naming what is wrong
-            final, applied = _one_by_one(conn, changes, on_bad_record)
+        final, applied = _final_states(conn, changes, on_bad_record)
         for entity, state in final.items():
             _apply_entity(conn, entity, state, stage_keys)
         set_state(conn, CURSOR, cursor)
@@ -99,15 +91,41 @@ State = dict[str, dict[str, Any] | None]
 """Record id → the record as the page leaves it (None: deleted)."""
 
 
-def _one_by_one(
-    conn, changes: list[Any], on_bad_record: BadRecordHandler | None
+def _final_states(
+    conn, changes: Iterable[Change], on_bad_record: BadRecordHandler | None
 ) -> tuple[dict[str, State], int]:
-    """Each entity's final state after ``changes``, checked one change at a time; bad ones
-    go to ``on_bad_record`` (without one, the first raises RecordError). Also the count of
-    good changes."""
+    """Each entity's state after ``changes`` (id → last record, None when deleted) and how
+    many of them were good; a bad one goes to ``on_bad_record`` (without one, it raises
+    RecordError).
+
+    The common change — an upsert of a known entity with a plain id and a record that checks
+    out — is taken inline, with one call (its record's check); anything else, or anything
+    that check refuses, goes the whole way through :func:`_checked`, which names what is
+    wrong.
+    """
     final: dict[str, State] = {}
     applied = 0
+    upserts = _UPSERT_CHECKS
     for change in changes:
+        try:
+            if change["op"] == UPSERT:
+                entity, record_id, data = change["entity"], change["id"], change["data"]
+                if (
+                    type(entity) is str
+                    and type(record_id) is str
+                    and 0 < len(record_id) <= validate.MAX_ID_CHARS
+                    and type(data) is dict
+                    and data.get("id") == record_id
+                ):
+                    upserts[entity](data)
+                    bucket = final.get(entity)
+                    if bucket is None:
+                        bucket = final[entity] = {}
+                    bucket[record_id] = data
+                    applied += 1
+                    continue
+        except (LookupError, TypeError, validate.Bad):
+            pass  # not the common case (or not a good one): the whole way
         try:
             entity, record_id, data = _checked(change)
         except RecordError as exc:
@@ -121,61 +139,6 @@ def _one_by_one(
         bucket[record_id] = data
         applied += 1
     return final, applied
-
-
-def _plain_page(changes: list[Any]) -> dict[str, State] | None:
-    """What :func:`_one_by_one` makes of ``changes`` when each is a good upsert or delete,
-    found with a few passes of built-ins over the whole page and one check call per record;
-    None when any change is not plainly good (it may still be: that path decides)."""
-    if not changes:
-        return {}
-    if set(map(type, changes)) != _ONLY_DICT:
-        return None
-    try:
-        entities = list(map(_ENTITY, changes))
-        record_ids = list(map(_ID, changes))
-        ops = set(map(_OP, changes))
-    except (KeyError, TypeError):  # a field missing, or an op that cannot be hashed
-        return None
-    if set(map(type, entities)) != _ONLY_STR or not _TABLES.issuperset(entities):
-        return None
-    if set(map(type, record_ids)) != _ONLY_STR or not _plain_ids(record_ids):
-        return None
-    if ops == _UPSERTS:
-        datas = list(map(dict.get, changes, repeat("data")))
-    elif ops <= _OPS:
-        datas = [c.get("data") if c["op"] == UPSERT else _DELETED for c in changes]
-    else:
-        return None
-    groups: dict[str, tuple[list[str], list[Any]]] = {}
-    for entity, record_id, data in zip(entities, record_ids, datas, strict=True):
-        group = groups.get(entity)
-        if group is None:
-            group = groups[entity] = ([], [])
-        group[0].append(record_id)
-        group[1].append(data)
-    final: dict[str, State] = {}
-    for entity, (ids, records_) in groups.items():
-        if ops != _UPSERTS:
-            kept = [(i, r) for i, r in zip(ids, records_, strict=True) if r is not _DELETED]
-            if not records.all_good(entity, [i for i, _ in kept], [r for _, r in kept]):
-                return None
-            records_ = [None if r is _DELETED else r for r in records_]
-        elif not records.all_good(entity, ids, records_):
-            return None
-        final[entity] = dict(zip(ids, records_, strict=True))  # the last change of an id wins
-    return final
-
-
-def _plain_ids(record_ids: list[str]) -> bool:
-    lengths = list(map(len, record_ids))
-    return min(lengths) > 0 and max(lengths) <= validate.MAX_ID_CHARS
-
-
-_ENTITY, _ID, _OP = itemgetter("entity"), itemgetter("id"), itemgetter("op")
-_ONLY_DICT, _ONLY_STR = {dict}, {str}
-_UPSERTS, _OPS = {UPSERT}, {UPSERT, DELETE}
-_DELETED = object()
 
 
 def put_records(conn, entity: str, state: dict[str, dict[str, Any] | None]) -> None:
@@ -228,6 +191,8 @@ def _checked(change: Change) -> tuple[str, str, dict[str, Any] | None]:
 
 
 _TABLES = frozenset(schema.ENTITY_TABLES)
+_UPSERT_CHECKS = {e: records.CHECKERS[e] for e in _TABLES if e in records.CHECKERS}
+"""Entity → the check of its record, for the changes taken inline."""
 
 
 def _apply_entity(
@@ -259,17 +224,20 @@ def _upsert(
     value): a dirty page per record in the WAL. So an update replaces ``data`` only, and a
     second statement moves the indexed columns of the few rows where they really changed.
     Only rows stored before this call can need that (``existing``: their ids, when the caller
-    knows them; else looked up in one query): a first sync inserts new rows only.
+    knows them). Without ``existing`` the rows are first inserted where their id is new:
+    when every one was (a first sync, new interactions), that was all; else the stored ones are
+    looked up in one query and the rows written as above.
     """
     columns = schema.insert_columns(entity)
     indexed = columns[1:-1]
+    insert = f"INTO {entity}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))})"
     if indexed and existing is None:
+        before = conn.total_changes
+        conn.executemany(f"INSERT OR IGNORE {insert}", rows)
+        if conn.total_changes - before == len(rows):
+            return
         existing = _present(conn, entity, [row[0] for row in rows])
-    conn.executemany(
-        f"INSERT INTO {entity}({', '.join(columns)}) VALUES ({', '.join('?' * len(columns))}) "
-        "ON CONFLICT(id) DO UPDATE SET data = excluded.data",
-        rows,
-    )
+    conn.executemany(f"INSERT {insert} ON CONFLICT(id) DO UPDATE SET data = excluded.data", rows)
     if indexed and existing:
         sets = ", ".join(f"{c} = ?" for c in indexed)
         differ = " OR ".join(f"{c} IS NOT ?" for c in indexed)

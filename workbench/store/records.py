@@ -13,9 +13,7 @@ import functools
 import json
 import types
 import typing
-from collections import deque
 from collections.abc import Callable
-from itertools import repeat
 from typing import Any
 
 from workbench.domain.models import ENTITIES, LoanStatus
@@ -45,7 +43,7 @@ def check(entity: str, record_id: str, data: Any) -> dict[str, Any]:
     default must be present). Unknown extra fields are kept (a newer core may add fields with
     defaults) and ignored when the dataclass is rebuilt.
     """
-    checker = _CHECKERS.get(entity)
+    checker = CHECKERS.get(entity)
     if checker is None:
         raise RecordError(entity, record_id, "unknown entity")
     if type(data) is not dict and not isinstance(data, dict):
@@ -60,24 +58,9 @@ def check(entity: str, record_id: str, data: Any) -> dict[str, Any]:
     return data
 
 
-def all_good(entity: str, record_ids: list[str], datas: list[Any]) -> bool:
-    """Whether :func:`check` would pass ``datas[i]`` as ``entity`` ``record_ids[i]`` for
-    every i (a known ``entity`` only). Nothing is raised: False says some record is bad, and
-    :func:`check` says which and why."""
-    if set(map(type, datas)) != _ONLY_DICT:
-        return False
-    if list(map(dict.get, datas, repeat("id"))) != record_ids:
-        return False
-    try:
-        deque(map(_CHECKERS[entity], datas), maxlen=0)
-    except validate.Bad:
-        return False
-    return True
-
-
-_ONLY_DICT = {dict}
-_CHECKERS = {name: validate.record_checker(cls) for name, cls in ENTITIES.items()}
-"""Entity → its generated record check (``validate.check_record`` without the lookups)."""
+CHECKERS = {name: validate.record_checker(cls) for name, cls in ENTITIES.items()}
+"""Entity → its generated record check (``validate.check_record`` without the lookups);
+raises ``validate.Bad``."""
 
 
 _SETTLED = frozenset((LoanStatus.SETTLED.value, LoanStatus.EARLY_SETTLED.value))
