@@ -8,6 +8,7 @@ the view was closed shows in it, and each borrower shows only their own facts.
 
 from __future__ import annotations
 
+import gc
 import re
 
 from desk_pilot import SIZE, fixed_clock, run_desk, screen_text, settle, wait_for, wait_for_view
@@ -62,6 +63,7 @@ async def test_each_borrower_shows_their_own_facts(demo_cache):
             view = await _open(pilot, bid)
             assert view.view is not None and view.view.borrower.id == bid
             names[bid] = view.view.borrower.name
+            assert gc.isenabled()  # the collector waits only until the view is painted
             text = screen_text(pilot)
             assert names[bid] in text
             assert all(name not in text for other, name in names.items() if other != bid)

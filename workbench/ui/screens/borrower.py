@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 from concurrent.futures import Future
 from concurrent.futures import wait as wait_for_future
-from contextlib import AbstractContextManager
 from datetime import date
 from typing import TYPE_CHECKING, ClassVar
 
@@ -20,16 +19,26 @@ from textual.widgets import Header, LoadingIndicator, Static, TabbedContent
 from textual.worker import Worker, WorkerState
 
 from workbench.domain.models import Interaction
-from workbench.store.queries import BorrowerView, borrower_view, interactions_page, pending_ids
+from workbench.store.queries import BorrowerView
 from workbench.ui.bindings import localize_bindings
 from workbench.ui.cache import reader
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
+from workbench.ui.screens.borrower_reading import (
+    READ_WAIT_S,
+    SWITCH_PAINTED_S,
+    Reading,
+    StyleState,
+    Switch,
+    read_borrower,
+    same_state,
+    style_state,
+)
 from workbench.ui.widgets.borrower_body import BorrowerBody
 from workbench.ui.widgets.call_bar import CallBar
 from workbench.ui.widgets.followups_panel import FollowUpsPanel
 from workbench.ui.widgets.history_detail import HistoryDetail
-from workbench.ui.widgets.history_view import PAGE, HistoryView
+from workbench.ui.widgets.history_view import HistoryView
 from workbench.ui.widgets.key_footer import KeyFooter
 from workbench.ui.widgets.payments_table import PaymentsTable
 from workbench.ui.widgets.schedule_table import ScheduleTable
@@ -44,25 +53,6 @@ FORM_OF = {"escalation": "escalate", "reveal_audit": "reveal"}
 
 KEPT_SCREEN = "workbench-borrower"
 """The name the app's kept borrower view is installed under."""
-
-READ_WAIT_S = 0.05
-"""How long opening a borrower waits for its reading before the screen is shown. The reading
-(a few milliseconds) then reaches the screen ahead of it being shown, so the view is laid out
-and painted once, with the borrower in it; a slower reading is shown when it comes."""
-
-Reading = tuple[BorrowerView | None, dict[str, str], dict[int, list[Interaction]]]
-
-
-def _read_borrower(conn: object, borrower_id: str, as_of: date, pages: list[int]) -> Reading:
-    """The view, its marks and history ``pages`` (run in the view reader's thread)."""
-    view = borrower_view(conn, borrower_id, as_of)
-    if view is None:
-        return None, {}, {}
-    marks = pending_ids(conn, borrower_id)
-    read = {
-        page: interactions_page(conn, borrower_id, offset=page * PAGE, limit=PAGE) for page in pages
-    }
-    return view, marks, read
 
 
 class BorrowerScreen(Screen):
@@ -107,7 +97,7 @@ class BorrowerScreen(Screen):
             self.marks = marks
             self.pages = pages
             self.newest = newest
-            self.batch: AbstractContextManager[None] | None = None  # ended once it is shown
+            self.switch: Switch | None = None  # ended once it is shown
 
     def __init__(self, borrower_id: str, as_of: date) -> None:
         super().__init__(classes="borrower-screen")
@@ -120,7 +110,6 @@ class BorrowerScreen(Screen):
         self._push_after_refresh = False
         self._body: BorrowerBody | None = None  # the view's layout, once mounted
         self._styled_for: StyleState | None = None  # see on_screen_resume
-        self._schedule_stale = True  # the schedule tab waits to show the selected loan
         self._hidden = False  # the body is hidden while another borrower is read
 
     @classmethod
@@ -170,15 +159,14 @@ class BorrowerScreen(Screen):
         self.load(wait=READ_WAIT_S)
 
     def on_screen_resume(self, event: events.ScreenResume) -> None:
-        # Textual restyles every widget of a screen it pushes (a kept screen may have missed a
-        # change of theme or stylesheet while off the stack): most of the cost of opening a
-        # borrower. The widgets' own class changes restyle them at once, so only a change of
-        # the app's CSS, theme or classes since this screen was last shown needs it.
-        if _same_state(self._styled_for, _style_state(self.app)):
+        # Textual restyles every widget of a screen it pushes (most of the cost of opening a
+        # borrower). Class changes restyle their widget at once: only a change of the app's
+        # CSS, theme or classes since this screen was last shown calls for it.
+        if same_state(self._styled_for, style_state(self.app)):
             event.refresh_styles = False
 
     def on_screen_suspend(self) -> None:
-        self._styled_for = _style_state(self.app)
+        self._styled_for = style_state(self.app)
 
     def load(self, *, wait: float = 0.0, switching: bool = False) -> None:
         """Read the unified view (with its first history lines) and show it; ``wait`` seconds
@@ -199,17 +187,16 @@ class BorrowerScreen(Screen):
         switching: bool = False,
     ) -> None:
         """Read in the view reader's thread; post the reading back if still the latest."""
-        future = reader(self.app, "view").submit(_read_borrower, borrower_id, self.as_of, pages)
-        if wait:
-            wait_for_future([future], timeout=wait)
-        if wait and future.done() and future.exception() is None:
+        switch = Switch(self.app) if switching and wait else None
+        future = reader(self.app, "view").submit(read_borrower, borrower_id, self.as_of, pages)
+        if wait and wait_for_future([future], timeout=wait).done and not future.exception():
             self.workers.cancel_group(self, "borrower")  # an older reading is of no use now
             read = self.Read(generation, borrower_id, *future.result(), newest)
-            if switching:  # no frame until it is shown (it is the next thing the screen does)
-                read.batch = self.app.batch_update()
-                read.batch.__enter__()
+            read.switch = switch  # nothing painted until it is shown (the screen's next thing)
             self.post_message(read)
             return
+        if switch is not None:
+            switch.end()
         if switching:
             self._hide_body(True)  # not the last borrower's data meanwhile
         self._await_reading(generation, borrower_id, future, newest)
@@ -234,15 +221,18 @@ class BorrowerScreen(Screen):
             self._show_message(detail, "error")
 
     async def on_borrower_screen_read(self, message: Read) -> None:
+        switch = message.switch
         try:
             await self._show_reading(message)
-            if message.batch is not None:
+            if switch is not None:
                 # The widgets given another borrower's text ask for their new layout when
                 # they next run: let them, so that the first frame is laid out already.
                 await asyncio.sleep(0)
         finally:
-            if message.batch is not None:
-                message.batch.__exit__(None, None, None)
+            if switch is not None:
+                switch.painting()
+                self.call_after_refresh(switch.painted)
+                self.set_timer(SWITCH_PAINTED_S, switch.painted)  # should no frame come
 
     async def _show_reading(self, message: Read) -> None:
         if message.generation != self._generation or message.borrower_id != self.borrower_id:
@@ -332,46 +322,9 @@ class BorrowerScreen(Screen):
     # -- loans ----------------------------------------------------------------------------
 
     def _show_loan(self, index: int) -> None:
-        """Select loan ``index``: its card is highlighted, and the schedule tab shows its
-        installments (filled at once when that tab is shown, else when it is)."""
-        body = self._body
-        if self.view is not None and self.view.loans:
-            self.loan_index = index % len(self.view.loans)
-            if body is not None:
-                body.loan_panel.select(self.loan_index)
-        self._schedule_stale = True
-        if body is not None and body.tabs.active == "tab-schedule":
-            self._fill_schedule(on_screen=True)
-
-    def _fill_schedule(self, *, on_screen: bool = False) -> None:
-        """The schedule tab: the caption and installments of the selected loan (``on_screen``:
-        in the tab being looked at, else in the tab about to be shown)."""
-        if self._body is None:
-            return
-        self._schedule_stale = False
-        caption = self._body.schedule_caption
-        if self.view is None or not self.view.loans:
-            caption.update(Content(t("loan.none")))
-            return
-        loan_view = self.view.loans[self.loan_index]
-        text = t(
-            "schedule.caption",
-            contract=plain(loan_view.loan.contract_no, 32),
-            index=self.loan_index + 1,
-            count=len(self.view.loans),
-        )
-        caption.update(Content(text))
-        for table in self.query(ScheduleTable):  # none until the lazy tab has mounted
-            table.show(loan_view, self.as_of, due_at_top=not on_screen)
-
-    @on(ScheduleTable.Mounted)
-    def _schedule_mounted(self) -> None:
-        self._show_loan(self.loan_index)
-
-    @on(TabbedContent.TabActivated)
-    def _tab_shown(self, event: TabbedContent.TabActivated) -> None:
-        if event.pane.id == "tab-schedule" and self._schedule_stale:
-            self._fill_schedule()
+        """Select loan ``index`` (its card, and the schedule tab's installments)."""
+        if self._body is not None:
+            self.loan_index = self._body.select_loan(index)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # While another borrower is read the keys stay as they were (the actions wait for
@@ -418,9 +371,9 @@ class BorrowerScreen(Screen):
 
     def action_tab(self, name: str) -> None:
         """Switch to one of the tabs and put the focus in it."""
+        if self._body is not None:
+            self._body.before_showing(f"tab-{name}")
         tabs = self.query_one(TabbedContent)
-        if name == "schedule" and self._schedule_stale:
-            self._fill_schedule()  # before the tab shows, so it never shows another loan
         tabs.active = f"tab-{name}"
         target = {
             "history": HistoryView,
@@ -445,29 +398,3 @@ class BorrowerScreen(Screen):
     def action_search(self) -> None:
         """Back to the search with the cursor in the box."""
         self.app.back_to_search()
-
-
-StyleState = tuple[tuple[object, ...], tuple[object, ...]]
-
-
-def _style_state(app: App) -> StyleState:
-    """What the styles of a screen's widgets depend on beyond the widgets themselves: the
-    stylesheet, its rules and variables (objects a theme or CSS change replaces), and the
-    app's CSS generation, theme, classes and pseudo-classes (values)."""
-    sheet = app.stylesheet
-    objects = (sheet, sheet.rules, getattr(sheet, "_variables", None))
-    values = (
-        getattr(app, "_css_update_count", None),
-        app.theme,
-        frozenset(app.classes),
-        app.pseudo_classes,
-    )
-    return objects, values
-
-
-def _same_state(old: StyleState | None, new: StyleState) -> bool:
-    """True when nothing a widget's styles depend on has changed from ``old`` to ``new``."""
-    if old is None:
-        return False
-    same_objects = all(a is b for a, b in zip(old[0], new[0], strict=True))
-    return same_objects and old[1] == new[1]

@@ -5,14 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TypeVar, cast
 
+from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
+from textual.content import Content
 from textual.lazy import Lazy
 from textual.widget import Widget
 from textual.widgets import Static, TabbedContent, TabPane
 
 from workbench.domain.models import Interaction
 from workbench.store.queries import BorrowerView
+from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.borrower_header import BorrowerHeader
 from workbench.ui.widgets.followups_panel import FollowUpsPanel
@@ -49,6 +52,8 @@ class BorrowerBody(Vertical):
         self.marks = dict(marks or {})
         self._pages = pages or {}
         self._stale: set[str] = set()  # hidden tabs to bring up to date when shown
+        self.loan_index = 0  # the loan whose card is selected and whose schedule is shown
+        self._schedule_stale = True  # the schedule tab waits to show the selected loan
         self._parts: dict[str, Widget] = {}
         self._titles = {"tab-history": _history_title(view), "tab-payments": _payments_title(view)}
 
@@ -151,7 +156,51 @@ class BorrowerBody(Vertical):
 
     async def on_tabbed_content_tab_activated(self, event: TabbedContent.TabActivated) -> None:
         if event.pane.id:
+            self.before_showing(event.pane.id)
             await self._bring_up_to_date(event.pane.id)
+
+    # -- the selected loan and its schedule -----------------------------------------------
+
+    def select_loan(self, index: int) -> int:
+        """Select loan ``index`` (counted round the loans; the index selected is returned):
+        its card is highlighted, and the schedule tab shows its installments (filled at once
+        when that tab is shown, else when it is)."""
+        self.loan_index = index % len(self.view.loans) if self.view.loans else 0
+        if self.view.loans:
+            self.loan_panel.select(self.loan_index)
+        self._schedule_stale = True
+        if self.tabs.active == "tab-schedule":
+            self._fill_schedule(on_screen=True)
+        return self.loan_index
+
+    def before_showing(self, pane: str) -> None:
+        """Tab ``pane`` is about to be shown: the schedule gets the selected loan first, so it
+        never shows another one."""
+        if pane == "tab-schedule" and self._schedule_stale:
+            self._fill_schedule()
+
+    def _fill_schedule(self, *, on_screen: bool = False) -> None:
+        """The schedule tab: the caption and installments of the selected loan (``on_screen``:
+        in the tab being looked at, else in the tab about to be shown)."""
+        self._schedule_stale = False
+        caption, loans = self.schedule_caption, self.view.loans
+        if not loans:
+            caption.update(Content(t("loan.none")))
+            return
+        loan_view = loans[min(self.loan_index, len(loans) - 1)]
+        text = t(
+            "schedule.caption",
+            contract=plain(loan_view.loan.contract_no, 32),
+            index=self.loan_index + 1,
+            count=len(loans),
+        )
+        caption.update(Content(text))
+        for table in self.query(ScheduleTable):  # none until the lazy tab has mounted
+            table.show(loan_view, self.view.as_of, due_at_top=not on_screen)
+
+    @on(ScheduleTable.Mounted)
+    def _schedule_mounted(self) -> None:
+        self.select_loan(self.loan_index)
 
     async def _bring_up_to_date(self, pane: str) -> None:
         """Show the newest reading in the hidden tab ``pane`` now that it is shown."""
