@@ -23,11 +23,12 @@ class HistoryDetail(Static):
         """Describe interaction ``index`` of ``total`` (``item`` None while it loads); ``mark``
         says whether the core has yet to confirm it."""
         if not total:
-            self.update(Content(t("history.empty")))
+            self.update(Content(t("history.empty")), layout=False)
             return
         position = t("history.position", index=f"{index + 1:,}", total=f"{total:,}")
         if item is None:
-            self.update(Content.assemble((position, MUTED), "  ", t("history.loading")))
+            loading = Content.assemble((position, MUTED), "  ", t("history.loading"))
+            self.update(loading, layout=False)
             return
         text = cells(item)
         facts = "  ".join(
@@ -45,4 +46,5 @@ class HistoryDetail(Static):
         parts: list[Content | str | tuple[str, str]] = [(position, MUTED), "  ", (facts, "bold")]
         if mark is not None:
             parts += ["  ", (t(f"mark.{mark}_detail"), MARK_STYLES.get(mark, "bold"))]
-        self.update(Content.assemble(*parts, "\n", safe_block(item.notes)))
+        # Its height is fixed by the stylesheet: new text never needs the screen laid out.
+        self.update(Content.assemble(*parts, "\n", safe_block(item.notes)), layout=False)

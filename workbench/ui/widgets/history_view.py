@@ -105,6 +105,7 @@ class HistoryView(ScrollView, can_focus=True):
         read = sorted((pages or {}).items())  # pages already read (no wait for the first lines)
         self._pages: OrderedDict[int, list[Interaction]] = OrderedDict(read)
         self._lines: LRUCache[tuple[int, int, bool], Strip] = LRUCache(1024)
+        self._palette: dict[str, Style] | None = None
         self.virtual_size = Size(1, total)
 
     # -- data ---------------------------------------------------------------------------
@@ -314,11 +315,32 @@ class HistoryView(ScrollView, can_focus=True):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines.clear()
+        self._palette = None
+
+    @property
+    def palette(self) -> dict[str, Style]:
+        """The styles of a line, worked out once until the widget's styles change: ``base``,
+        ``cursor`` (focused) and ``selected`` (not focused), then each column's and mark's."""
+        if self._palette is None:
+            base = self.rich_style
+            component = self.get_component_rich_style
+            self._palette = {
+                "base": base,
+                "cursor": base + component("history-view--cursor"),
+                "selected": base + Style(bold=True),
+                "loading": base + component("history-view--loading"),
+                **{
+                    name: component(f"history-view--{name}", partial=True)
+                    for name in ("time", "channel", "notes", "muted", "pending", "parked")
+                },
+            }
+        return self._palette
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         index = int(self.scroll_offset.y) + y
-        base = self.rich_style
+        palette = self.palette
+        base = palette["base"]
         if not self.total:
             text = t("history.empty") if y == 0 else ""
             return Strip([Segment(fit(" " + text, width), base)], width)
@@ -326,8 +348,9 @@ class HistoryView(ScrollView, can_focus=True):
             return Strip.blank(width, base)
         item = self.item(index)
         if item is None:
-            style = base + self.get_component_rich_style("history-view--loading")
-            return Strip([Segment(fit(" " + t("history.loading"), width), style)], width)
+            return Strip(
+                [Segment(fit(" " + t("history.loading"), width), palette["loading"])], width
+            )
         selected = index == self.cursor
         key = (index, width, selected and self.has_focus)
         strip = self._lines.get(key)
@@ -340,29 +363,24 @@ class HistoryView(ScrollView, can_focus=True):
         self, item: Interaction, width: int, focused: bool, selected: bool, mark: str | None
     ) -> Strip:
         text = cells(item)
-        component = self.get_component_rich_style
-        base = self.rich_style
+        palette = self.palette
+        base = palette["base"]
         if selected:
-            base += component("history-view--cursor") if focused else Style(bold=True)
-        styles = {
-            "time": component("history-view--time", partial=True),
-            "channel": component("history-view--channel", partial=True),
-            "notes": component("history-view--notes", partial=True),
-        }
-        muted = component("history-view--muted", partial=True)
+            base = palette["cursor"] if focused else palette["selected"]
+        muted = palette["muted"]
         segments = [Segment(" ", base)]
         for name, cell_width in COLUMNS:
-            segments.append(Segment(fit(text[name], cell_width), base + styles.get(name, muted)))
+            segments.append(Segment(fit(text[name], cell_width), base + palette.get(name, muted)))
             segments.append(Segment(" " * GAP, base))
         notes = notes_width(width - 1)
         if mark is not None:
             badge = f" {t(f'mark.{mark}')} "
             badge_width = min(cell_len(badge), notes)
-            style = base + component(f"history-view--{mark}", partial=True)
+            style = base + palette[mark]
             segments.append(Segment(fit(badge, badge_width), style))
             segments.append(Segment(" "[: max(notes - badge_width, 0)], base))
             notes = max(notes - badge_width - 1, 0)
-        segments.append(Segment(fit(text["notes"], notes), base + styles["notes"]))
+        segments.append(Segment(fit(text["notes"], notes), base + palette["notes"]))
         return Strip(segments).adjust_cell_length(width, base)
 
     def on_focus(self) -> None:
