@@ -112,3 +112,32 @@ def test_cli_compact_raises_the_horizon_and_reports(tmp_path, store):
     assert report["keys_forgotten"] == 0
     too_far = CliRunner().invoke(core, ["compact", "--store", str(store.path), "--to", "10000000"])
     assert too_far.exit_code != 0 and "between 0 and the head" in too_far.output
+
+
+async def test_a_page_is_zstd_for_a_client_that_accepts_it_and_plain_for_one_that_does_not(
+    client,
+):
+    import zstandard
+
+    plain = await client.get("/v1/changes?limit=50", headers={"Accept-Encoding": "identity"})
+    packed = await client.get("/v1/changes?limit=50", headers={"Accept-Encoding": "gzip, zstd"})
+    refused = await client.get("/v1/changes?limit=50", headers={"Accept-Encoding": "zstd;q=0"})
+    assert "content-encoding" not in plain.headers and "content-encoding" not in refused.headers
+    assert packed.headers["content-encoding"] == "zstd"
+    assert packed.headers["vary"] == "Accept-Encoding"
+    assert packed.content == plain.content == refused.content  # httpx decodes it
+    async with client.stream("GET", "/v1/changes?limit=50") as raw:  # httpx asks for zstd
+        wire = b"".join([chunk async for chunk in raw.aiter_raw()])
+    assert len(wire) < len(plain.content) / 3
+    assert zstandard.ZstdDecompressor().decompress(wire) == plain.content
+
+
+@pytest.mark.parametrize(
+    ("header", "accepted"),
+    [("zstd", True), ("gzip, deflate, zstd", True), ("ZSTD;q=0.5", True), ("zstd;q=0", False),
+     ("zstd;q=x", False), ("gzip", False), (None, False), ("", False), ("zstdx", False)],
+)  # fmt: skip
+def test_accept_encoding_is_read_as_http_says(header, accepted):
+    from workbench.core.feed_encoding import accepts_zstd
+
+    assert accepts_zstd(header) is accepted

@@ -12,7 +12,8 @@ Endpoints (JSON, UTF-8; documented in docs/protocol.md):
 
 SQLite work runs in the thread pool (one connection per thread), so a long page never stalls
 the event loop. A page of the feed is written by splicing each record's stored JSON text into
-the response: records are never decoded and encoded again on the way out.
+the response: records are never decoded and encoded again on the way out; it is compressed
+with zstd when the client accepts it (``core.feed_encoding``).
 """
 
 from __future__ import annotations
@@ -48,6 +49,7 @@ from workbench.core.events import (
     EventStreamResponse,
     parse_last_event_id,
 )
+from workbench.core.feed_encoding import encoded
 from workbench.core.openapi import openapi_document
 from workbench.core.portfolio import Progress, open_portfolio
 from workbench.core.security_routes import security_routes
@@ -124,6 +126,13 @@ def render_page(store: CoreStore, cursor: Cursor, limit: int) -> bytes:
             parts.append(f'{head_text}"op":"upsert","id":{_quote(id_)},"data":{data}}}')
     tail = f'],"cursor":"{next_cursor}","more":{"true" if more else "false"}}}'
     return ('{"changes":[' + ",".join(parts) + tail).encode()
+
+
+def _page_answer(
+    store: CoreStore, cursor: Cursor, limit: int, accept_encoding: str | None
+) -> tuple[bytes, dict[str, str]]:
+    """A page's body as the client accepts it (``feed_encoding``), and its headers."""
+    return encoded(render_page(store, cursor, limit), accept_encoding)
 
 
 def _cursor_message(problem: str, cursor: Cursor, head: int, horizon: int) -> str:
@@ -211,13 +220,15 @@ def build_app(
         )
 
     async def changes(request: Request) -> Response:
+        accept = request.headers.get("accept-encoding")
         try:
             cursor = parse_cursor(request.query_params.get("cursor"))
             limit = parse_limit(request.query_params.get("limit"))
-            body = await run_in_threadpool(render_page, store, cursor, limit)
+            body, headers = await run_in_threadpool(_page_answer, store, cursor, limit, accept)
         except BadRequest as exc:
             return error(exc.status, exc.code, exc.message, **{STORE_ID_HEADER: store_id})
-        return Response(body, media_type="application/json", headers={STORE_ID_HEADER: store_id})
+        headers[STORE_ID_HEADER] = store_id
+        return Response(body, media_type="application/json", headers=headers)
 
     async def stats(request: Request) -> Response:
         return JSONResponse(await run_in_threadpool(store.stats))
