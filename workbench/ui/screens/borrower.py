@@ -187,7 +187,7 @@ class BorrowerScreen(Screen):
         switching: bool = False,
     ) -> None:
         """Read in the view reader's thread; post the reading back if still the latest."""
-        switch = Switch(self.app) if switching and wait else None
+        switch = Switch(self.app, hold_frames=switching) if wait else None
         future = reader(self.app, "view").submit(read_borrower, borrower_id, self.as_of, pages)
         if wait and wait_for_future([future], timeout=wait).done and not future.exception():
             self.workers.cancel_group(self, "borrower")  # an older reading is of no use now

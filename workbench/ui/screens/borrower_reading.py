@@ -30,9 +30,11 @@ class Switch:
     again, and the cyclic collector waits until the first frame is painted (``painted``): its
     full passes (40–90 ms) no longer land between the agent's choice and the view."""
 
-    def __init__(self, app: App) -> None:
-        self._batch: AbstractContextManager[None] | None = app.batch_update()
-        self._batch.__enter__()
+    def __init__(self, app: App, *, hold_frames: bool = True) -> None:
+        self._batch: AbstractContextManager[None] | None = None
+        if hold_frames:  # (the first borrower of a session: its screen is being mounted)
+            self._batch = app.batch_update()
+            self._batch.__enter__()
         self._gc: AbstractContextManager[None] | None = paused_gc()
         self._gc.__enter__()
 
