@@ -242,15 +242,23 @@ def sync_rows(
             rows += initial_rows(built, plan, root, url)
         if changes:
             cpu: list[tuple[float, float | None]] = []
+            storing: list[tuple[float, float]] = []
             seconds = syncfigs.incremental(
                 url, built.core, built.cache, built.borrowers, plan.incrementals,
-                first_round=int(time.time()) % 100_000, cpu=cpu,
+                first_round=int(time.time()) % 100_000, cpu=cpu, storing=storing,
             )  # fmt: skip
             rows.append(
                 Row("1,000 incremental changes, one pull", "ms", latency=Latency.of(seconds),
                     aim=INCREMENTAL, note=f"{len(seconds)} pulls over HTTP on loopback; "
                     + _pull_cpu_note(cpu))
             )  # fmt: skip
+            if storing:  # the client's own part of the same pulls (the rest: core, network)
+                rows.append(
+                    Row("  of which the client storing the page", "ms",
+                        latency=Latency.of([wall for wall, _ in storing]),
+                        note="decode, check, write, commit (PullResult.storing); median CPU "
+                        f"time {statistics.median(c for _, c in storing) * 1000:.0f} ms")
+                )  # fmt: skip
     return rows
 
 

@@ -10,7 +10,10 @@ offers a ``measure`` function, its figures are used instead (see :func:`initial_
 Incremental. 1,000 records change at the core (``CoreStore.upsert_many``: new contacts,
 borrowers' details, loans re-sent) and one ``pull`` brings them into the scale's cache (with an
 open connection and client, as the desk's follower pulls); the figure is the wall time of that
-pull, repeated with fresh changes each time.
+whole pull (asking, the core preparing the page, the network, storing), repeated with fresh
+changes each time. Beside it, the part the client spent storing (``PullResult.storing``:
+decoding, checking and writing the page, its commit) is kept per pull, wall and CPU, so the
+rest — the core and the network — shows as the difference.
 """
 
 from __future__ import annotations
@@ -126,15 +129,19 @@ def incremental(
     *,
     first_round: int,
     cpu: list[tuple[float, float | None]] | None = None,
+    storing: list[tuple[float, float]] | None = None,
 ) -> list[float]:
     """Wall seconds of one pull bringing :data:`CHANGES` fresh changes made at ``core`` (served
     at ``url``) into ``cache``, per repetition; each pull's (CPU seconds, seconds spent waiting
-    for a CPU) are appended to ``cpu``.
+    for a CPU) are appended to ``cpu``, and the (wall, CPU) seconds it spent storing what it
+    got to ``storing``.
 
     The pull runs as the desk's follower runs it (``workbench.sync.follow``): with one open
     cache connection and one HTTP client for all pulls.
     """
-    return asyncio.run(_incremental(url, core, cache, borrowers, repeats, first_round, cpu))
+    return asyncio.run(
+        _incremental(url, core, cache, borrowers, repeats, first_round, cpu, storing)
+    )
 
 
 async def _incremental(
@@ -145,6 +152,7 @@ async def _incremental(
     repeats: int,
     first_round: int,
     cpu: list | None = None,
+    storing: list | None = None,
 ) -> list[float]:
     out = []
     conn = connect(cache)
@@ -163,6 +171,8 @@ async def _incremental(
                     after = cpu_wait_seconds()
                     wait = after - waited if after is not None and waited is not None else None
                     cpu.append((cpu_seconds() - on_cpu, wait))
+                if storing is not None and result.storing is not None:
+                    storing.append((result.storing.seconds, result.storing.cpu_seconds))
                 distinct = len({(entity, rid) for entity, rid, _ in changes})  # < 1,000 when tiny
                 if result.applied != distinct:
                     raise RuntimeError(f"pulled {result.applied} changes, not {distinct}")

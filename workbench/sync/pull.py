@@ -74,6 +74,16 @@ class PullResult:
     seconds: float
     total_estimate: int | None = None  # what /v1/stats suggested at the start
     started_over: str | None = None  # why the cache was refilled from scratch, if it was
+    storing: Storing | None = None  # this side's part of ``seconds``
+
+
+@dataclass(frozen=True, slots=True)
+class Storing:
+    """The time a pull spent on its own side once each answer was in: decoding the pages,
+    checking and writing them (search keys, commits) — not the core's or the network's."""
+
+    seconds: float  # wall
+    cpu_seconds: float  # of the pulling thread
 
 
 async def pull(
@@ -134,10 +144,11 @@ async def pull(
                 "the core refused a page of a full sync as too old (410): its compaction "
                 "horizon is ahead of the pages it serves; try again later"
             ) from exc
-    applied, pages, cursor, total = counts
+    applied, pages, cursor, total, storing = counts
     with write_transaction(conn):
         store_apply.set_state(conn, LAST_PULL_AT, _utc_now())
-    return PullResult(applied, pages, cursor, time.perf_counter() - started, total, reason)
+    seconds = time.perf_counter() - started
+    return PullResult(applied, pages, cursor, seconds, total, reason, Storing(*storing))
 
 
 def _tune(conn) -> None:
@@ -195,9 +206,11 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record, early=None
     if progress:
         progress(0, total)
     pending = early if early is not None else fetch.prefetch(cursor)
+    storing = [0.0, 0.0]  # wall, CPU
     try:
         while pending is not None:
             answer = await pending
+            wall, cpu = time.perf_counter(), time.thread_time()
             # A page is decoded, stored and dropped with the collector paused: its objects are
             # freed by reference counting before the collector could walk them.
             with paused_gc():
@@ -220,15 +233,20 @@ async def _pull_pages(conn, fetch: _Fetcher, progress, on_bad_record, early=None
                             f"the core sent a record the cache cannot store: {exc}"
                         ) from exc
                 del page
+            storing[0] += time.perf_counter() - wall
+            storing[1] += time.thread_time() - cpu
             pages += 1
             if progress:
                 progress(applied, total)
     finally:
         await _discard(pending)
     if staged:  # caught up: the cache is complete, so its search keys can be built
+        wall, cpu = time.perf_counter(), time.thread_time()
         with paused_gc():
             keys.finish_staging(conn)
-    return applied, pages, cursor, total
+        storing[0] += time.perf_counter() - wall
+        storing[1] += time.thread_time() - cpu
+    return applied, pages, cursor, total, storing
 
 
 async def _check_identity(conn, fetch: _Fetcher) -> str | None:
