@@ -55,6 +55,7 @@ class FactList(Widget):
         self._rows = rows
         self._section = section
         self._lines: tuple[int, list[Strip]] | None = None  # (width, lines) last drawn
+        self._names: dict[str, list[Strip]] = {}  # the same few names for every borrower
 
     @property
     def values(self) -> list[Content]:
@@ -83,6 +84,7 @@ class FactList(Widget):
     def notify_style_update(self) -> None:
         super().notify_style_update()
         self._lines = None
+        self._names.clear()
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return len(self._draw(width))
@@ -105,13 +107,10 @@ class FactList(Widget):
         if self._heading is not None:
             style = self.get_visual_style("fact-list--section") if self._section else base
             lines += Visual.to_strips(self, self._heading, width, None, style)
-        name_style = self.get_visual_style("fact-list--name")
         blank = RichStyle(bgcolor=base.rich_style.bgcolor)
         value_width = max(width - NAME_WIDTH, 0)
         for name, value in self._rows:
-            name_width = min(cell_len(name), NAME_WIDTH)
-            names = Visual.to_strips(self, Content(name), name_width, None, name_style)
-            names = names if name_width else []
+            names = self._name_lines(name)
             values = Visual.to_strips(self, value, value_width, None, base)
             for n in range(max(len(names), len(values), 1)):
                 segments: list[Segment] = []
@@ -125,3 +124,13 @@ class FactList(Widget):
                     segments += list(values[n])
                 lines.append(Strip(segments))
         return lines
+
+    def _name_lines(self, name: str) -> list[Strip]:
+        """A name as its own label would draw it: as wide as its text, at most the column."""
+        found = self._names.get(name)
+        if found is None:
+            width = min(cell_len(name), NAME_WIDTH)
+            style = self.get_visual_style("fact-list--name")
+            found = Visual.to_strips(self, Content(name), width, None, style) if width else []
+            self._names[name] = found
+        return found
