@@ -54,6 +54,11 @@ async def test_a_theme_chosen_while_the_view_was_closed_shows_in_it(demo_cache):
         view = await _open(pilot, OTHER)
         assert view.styles.background == desk_background
         assert view.query_one("#profile").styles.border_top != dark
+        facts = view.query_one("#profile-fields", FactList)
+        name = facts.get_visual_style("fact-list--name").rich_style
+        strips = view._compositor.render_strips()
+        phones = [seg.style for strip in strips for seg in strip if seg.text == "电话"]
+        assert phones and all(style is not None and style.color == name.color for style in phones)
 
 
 async def test_each_borrower_shows_their_own_facts(demo_cache):
