@@ -111,13 +111,12 @@ class BorrowerScreen(Screen):
         self._body: BorrowerBody | None = None  # the view's layout, once mounted
         self._styled_for: StyleState | None = None  # see on_screen_resume
         self._hidden = False  # the body is hidden while another borrower is read
+        self._switch: Switch | None = None  # the last one begun (ended at the latest on unmount)
 
     @classmethod
     def for_borrower(cls, app: App, borrower_id: str, as_of: date) -> BorrowerScreen:
-        """The screen to push for ``borrower_id``: the app's one kept borrower view, switched
-        to this borrower (its layout stays mounted from borrower to borrower, so opening one
-        only redraws what differs and leaving never tears down a half-mounted layout); a new
-        screen when the kept one is on the stack already (under a form)."""
+        """The screen to push for ``borrower_id``: the app's one kept borrower view (its layout
+        stays mounted), switched to them; a new screen when the kept one is under a form."""
         if not app.is_screen_installed(KEPT_SCREEN):
             kept = cls(borrower_id, as_of)
             app.install_screen(kept, KEPT_SCREEN)
@@ -158,10 +157,13 @@ class BorrowerScreen(Screen):
     def on_mount(self) -> None:
         self.load(wait=READ_WAIT_S)
 
+    def on_unmount(self) -> None:
+        if self._switch is not None:  # the app ended before the reading was shown
+            self._switch.end()
+
     def on_screen_resume(self, event: events.ScreenResume) -> None:
         # Textual restyles every widget of a screen it pushes (most of the cost of opening a
-        # borrower). Class changes restyle their widget at once: only a change of the app's
-        # CSS, theme or classes since this screen was last shown calls for it.
+        # borrower); only a change of the app's CSS, theme or classes since calls for it.
         if same_state(self._styled_for, style_state(self.app)):
             event.refresh_styles = False
 
@@ -169,10 +171,9 @@ class BorrowerScreen(Screen):
         self._styled_for = style_state(self.app)
 
     def load(self, *, wait: float = 0.0, switching: bool = False) -> None:
-        """Read the unified view (with its first history lines) and show it; ``wait`` seconds
-        for the reading here, so that it is shown before anything else the screen is asked.
-        ``switching``: another borrower's view is on screen, and none of it may be painted
-        again (the screen paints nothing until the reading is in, or hides it meanwhile)."""
+        """Read the unified view (and its first history lines) and show it, waiting ``wait``
+        seconds for the reading here so that it is shown before anything else is asked of the
+        screen; ``switching``: the last borrower's view must never be painted again."""
         self._generation += 1
         self._read(self._generation, self.borrower_id, [0], True, wait, switching=switching)
 
@@ -188,6 +189,7 @@ class BorrowerScreen(Screen):
     ) -> None:
         """Read in the view reader's thread; post the reading back if still the latest."""
         switch = Switch(self.app, hold_frames=switching) if wait else None
+        self._switch = switch or self._switch
         future = reader(self.app, "view").submit(read_borrower, borrower_id, self.as_of, pages)
         if wait and wait_for_future([future], timeout=wait).done and not future.exception():
             self.workers.cancel_group(self, "borrower")  # an older reading is of no use now
@@ -318,8 +320,6 @@ class BorrowerScreen(Screen):
         details = [self._body.detail] if self._body is not None else self.query(HistoryDetail)
         for detail in details:
             detail.show(message.index, message.total, message.item, message.mark)
-
-    # -- loans ----------------------------------------------------------------------------
 
     def _show_loan(self, index: int) -> None:
         """Select loan ``index`` (its card, and the schedule tab's installments)."""
