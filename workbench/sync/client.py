@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 import orjson
+import zstandard
 
 from workbench.domain.redact import register_secret
 from workbench.sync.gcpause import paused_gc
@@ -164,13 +165,20 @@ async def request(
             request_ = client.build_request(method, path, **kwargs)
             response = await client.send(request_, stream=True)
             try:
+                zstd_body = (
+                    response.headers.get("content-encoding", "").lower() == "zstd"
+                    and not response.is_stream_consumed  # a transport that read it already
+                )
                 body = bytearray()
-                async for chunk in response.aiter_bytes():
+                # A zstd answer (a feed page) is read as it came and decompressed whole at the
+                # end: the stream decoder would copy each chunk twice on the way.
+                async for chunk in response.aiter_raw() if zstd_body else response.aiter_bytes():
                     body += chunk
                     if len(body) > max_body:
                         raise Unreachable(f"the answer from {where} is larger than {max_body:,} B")
             finally:
                 await response.aclose()
+            content = _unzstd(body, max_body, where) if zstd_body else bytes(body)
     except TimeoutError as exc:
         raise Unreachable(
             f"the core at {client.base_url} did not answer within {deadline:g} s ({where})"
@@ -186,7 +194,31 @@ async def request(
         ) from exc
     except httpx.HTTPError as exc:
         raise Unreachable(f"talking to the core at {where} failed: {_reason(exc)}") from exc
-    return Answer(response.status_code, response.headers, bytes(body), response.reason_phrase)
+    return Answer(response.status_code, response.headers, content, response.reason_phrase)
+
+
+def _unzstd(raw: bytearray, max_body: int, where: str) -> bytes:
+    """The body of a zstd answer, frame after frame, never more than ``max_body`` bytes;
+    :class:`Unreachable` when it is not zstd, is cut short, or is too large."""
+    parts: list[bytes] = []
+    total = 0
+    data = bytes(raw)
+    try:
+        while data:
+            size = zstandard.frame_content_size(data)
+            if size > max_body - total:
+                raise Unreachable(f"the answer from {where} is larger than {max_body:,} B")
+            frame = zstandard.ZstdDecompressor().decompressobj()
+            parts.append(frame.decompress(data))
+            total += len(parts[-1])
+            if total > max_body:
+                raise Unreachable(f"the answer from {where} is larger than {max_body:,} B")
+            if not frame.eof:
+                raise Unreachable(f"the answer from {where} was cut short (zstd)")
+            data = frame.unused_data
+    except zstandard.ZstdError as exc:
+        raise Unreachable(f"the answer from {where} is not valid zstd: {exc}") from exc
+    return parts[0] if len(parts) == 1 else b"".join(parts)
 
 
 async def get_json(
