@@ -227,7 +227,7 @@ key order: the same answer whenever the range is smaller (``1`` starts ~18,000 k
 borrowers; four digits or more start a few thousand at a million) or its matches come first;
 only one to three digits typed in a very large cache whose contract numbers are digits may
 list fewer contracts until more is typed. Other prefixes are not capped: a name such as 苏
-sorts after every 苏A… plate (see :func:`_name_ranges` for how those are skipped)."""
+sorts after every 苏A… plate (:func:`_name_ranges` skips those)."""
 
 _PLATE_LETTERS = ("A", "[")  # a plate key is its province character, then a letter A–Z
 
@@ -270,15 +270,15 @@ def run_probe(conn, probe: Probe, limit: int, scan_limit: int = SCAN_LIMIT) -> l
 def _name_ranges(probe: Probe) -> list[tuple[str, str]]:
     """Key ranges of a prefix probe, read in this order until ``limit`` matches are found.
 
-    One range, the whole prefix, unless the probe looks for names only and its key is one
-    province character or more CJK: then every plate of that province (``苏A…`` — about
-    35,000 keys at a million borrowers) sits inside the range before the names (``苏明``), and
-    reading past them took 13–130 ms for one character typed. Names and what follows a plate's
-    province are read first; the ``A``–``Z`` part last, only when the names are not enough (a
-    name with a Latin capital right after the typed characters is still found, after the others).
+    One range, the whole prefix, unless the probe looks for names only and its key ends in a
+    CJK character: then every plate of a province (``苏A…`` — about 35,000 keys at a million
+    borrowers) sits inside the range before the names (``苏明``), and reading past them took
+    13–130 ms for one character typed. The plates' part (the key, then a letter ``A``–``Z``) is
+    left out: a name with a Latin capital right after the typed characters is found once that
+    letter is typed too (the mixed query probes names from there).
     """
     top = probe.key + _TOP
     if probe.kinds != (NAME,) or not _CJK.fullmatch(probe.key[-1:]):
         return [(probe.key, top)]
     low, high = (probe.key + letter for letter in _PLATE_LETTERS)
-    return [(probe.key, low), (high, top), (low, high)]
+    return [(probe.key, low), (high, top)]
