@@ -39,6 +39,7 @@ from workbench.core.callback_desk import CallbackDesk
 from workbench.core.callback_routes import callback_routes
 from workbench.core.events import EventHub
 from workbench.core.storage import CoreStore
+from workbench.core.ticking import Ticking
 from workbench.domain.calls import CALL_VERBS, agent_to_json, call_to_json
 
 MAX_WAIT_S = 25.0
@@ -58,8 +59,10 @@ def disposed(store: CoreStore, call_id: str) -> bool:
         return row.fetchone() is not None
 
 
-class CallCenter:
+class CallCenter(Ticking):
     """The ACD of one app, its tick task and its endpoints."""
+
+    TASK_NAME = "acd"
 
     def __init__(
         self,
@@ -77,8 +80,7 @@ class CallCenter:
         self.callbacks = CallbackDesk(store, callbacks, hub.publish)
         self.acd: Acd | None = None
         self._build_lock = threading.Lock()
-        self._task: asyncio.Task | None = None
-        self._jobs: set[asyncio.Future[Any]] = set()  # the tick's store work in worker threads
+        self._init_ticking()
 
     # -- the ACD and its task -------------------------------------------------------------------
 
@@ -107,22 +109,6 @@ class CallCenter:
         acd = self.acd or await run_in_threadpool(self.build)
         self.start_task()
         return acd
-
-    def start_task(self) -> None:
-        """Start ticking on the running loop (once)."""
-        if self._task is None or self._task.done():
-            self._task = asyncio.get_running_loop().create_task(self._tick(), name="acd")
-
-    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
-        """``fn(*args)`` in a worker thread; cancelling the caller never abandons the thread.
-
-        The job is shielded and kept in ``_jobs`` until it ends, so ``stop()`` can wait for it:
-        no thread of the tick is inside the store once ``stop()`` returns (the app closes it).
-        """
-        job = asyncio.ensure_future(run_in_threadpool(fn, *args))
-        self._jobs.add(job)
-        job.add_done_callback(self._jobs.discard)
-        return await asyncio.shield(job)
 
     async def _tick(self) -> None:
         acd = self.acd or await self._in_thread(self.build)
@@ -155,19 +141,6 @@ class CallCenter:
             yield
         finally:
             await self.stop()
-
-    async def stop(self) -> None:
-        """Stop ticking, and wait for the tick's work in worker threads to end.
-
-        Once this returns no thread of the tick reads or writes the store, so the app may close it.
-        """
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
-                await task
-        while self._jobs:
-            await asyncio.gather(*self._jobs, return_exceptions=True)
 
     # -- endpoints --------------------------------------------------------------------------------
 

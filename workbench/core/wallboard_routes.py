@@ -23,17 +23,17 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import orjson
-from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from workbench.core.auth import identity_of
+from workbench.core.ticking import Ticking
 from workbench.domain.alerts import AlertBook, AlertRules, evaluate, rules_as_table
 from workbench.domain.calls import agent_to_json, call_to_json
 from workbench.domain.metrics import QueueConfig
@@ -61,8 +61,10 @@ def refuse(role: str) -> JSONResponse:
     )
 
 
-class WallboardService:
+class WallboardService(Ticking):
     """The board of one app, the task that publishes ``queue.stats``, and the endpoint."""
+
+    TASK_NAME = "wallboard"
 
     def __init__(
         self,
@@ -86,8 +88,7 @@ class WallboardService:
         self._seen = 0  # the hub's last event id the board took
         self._stale = True  # escalations and callbacks to read again
         self._sampled: datetime | None = None
-        self._task: asyncio.Task | None = None
-        self._jobs: set[asyncio.Future[Any]] = set()
+        self._init_ticking()
 
     # -- the board ------------------------------------------------------------------------------
 
@@ -209,12 +210,6 @@ class WallboardService:
 
     # -- the task -------------------------------------------------------------------------------
 
-    async def _in_thread(self, fn: Callable[..., Any], *args: Any) -> Any:
-        job = asyncio.ensure_future(run_in_threadpool(fn, *args))
-        self._jobs.add(job)
-        job.add_done_callback(self._jobs.discard)
-        return await asyncio.shield(job)
-
     async def _tick(self) -> None:
         while True:
             try:
@@ -225,12 +220,6 @@ class WallboardService:
                 log.exception("the wallboard failed a round")
             await asyncio.sleep(self.every_s)
 
-    def start_task(self) -> None:
-        """Publish ``queue.stats`` from the running loop (once)."""
-        task = self._task
-        if task is None or task.done() or task.get_loop() is not asyncio.get_running_loop():
-            self._task = asyncio.get_running_loop().create_task(self._tick(), name="wallboard")
-
     @contextlib.asynccontextmanager
     async def running(self) -> AsyncIterator[None]:
         """For the app's lifespan: publishes while the call centre runs on its own."""
@@ -240,16 +229,6 @@ class WallboardService:
             yield
         finally:
             await self.stop()
-
-    async def stop(self) -> None:
-        """Stop publishing; returns once no thread of the board uses the store."""
-        task, self._task = self._task, None
-        if task is not None:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, RuntimeError):
-                await task
-        while self._jobs:
-            await asyncio.gather(*self._jobs, return_exceptions=True)
 
     # -- endpoint -------------------------------------------------------------------------------
 
