@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from desk_pilot import SIZE, wait_for
+from manual_clock import ManualClock
 from supervisor_pilot import StaticFeed
 
 from workbench.core.acd_model import AcdConfig
@@ -17,20 +18,13 @@ from workbench.ui.screens.supervisor import SupervisorScreen
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 
 
-class Clock:
-    now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def wallboard_body(tmp_path_factory) -> dict:
     """A core's snapshot on a fixed clock: 7 calls waiting 40 s in overdue, 1 in repayment."""
     path = tmp_path_factory.mktemp("supervisor-snap") / "core.db"
     open_portfolio(path, 30, 3, date(2026, 11, 27)).close()
     store = CoreStore.open(path)
-    clock = Clock()
+    clock = ManualClock(T0)
     core = build_app(store, acd=AcdConfig(colleagues=0), acd_clock=clock)
     wall = core.state.wallboard
     wall.round(clock())

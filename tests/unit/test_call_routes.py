@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 
 import httpx
 import pytest
+from manual_clock import ManualClock
 
 from workbench.core.acd_model import AcdConfig
 from workbench.core.app import build_app
@@ -19,17 +20,6 @@ T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 TOKENS = {"tok-a1": Identity("A001", "agent"), "tok-a2": Identity("A002", "agent")}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("calls-template") / "core.db"
@@ -38,11 +28,11 @@ def template(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(T0)
 
 
-def make_app(template: str, tmp_path, clock: Clock, *, no_disposition: str | None = None):
+def make_app(template: str, tmp_path, clock: ManualClock, *, no_disposition: str | None = None):
     path = tmp_path / "core.db"
     shutil.copy(template, path)
     store = CoreStore.open(path)
@@ -73,7 +63,7 @@ def clients(app) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
     )
 
 
-def borrower_call(app, clock: Clock, agent: str = "A001"):
+def borrower_call(app, clock: ManualClock, agent: str = "A001"):
     """A call from borrower B000001's mobile to a queue ``agent`` works."""
     acd = app.state.calls.build()
     borrower = app.state.store.get("borrower", "B000001")

@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime, timedelta
 import httpx
 import orjson
 import pytest
+from manual_clock import ManualClock
 
 from workbench.core.acd_model import AcdConfig
 from workbench.core.app import build_app
@@ -22,17 +23,6 @@ TOKENS = {"tok-a1": Identity("A001", "agent"), "tok-a2": Identity("A002", "agent
 SUPERVISOR = {"tok-s1": Identity("A018", "supervisor")}
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-    def tick(self, seconds: float) -> None:
-        self.now += timedelta(seconds=seconds)
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("callbacks-template") / "core.db"
@@ -41,8 +31,8 @@ def template(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(T0)
 
 
 @pytest.fixture
@@ -68,7 +58,7 @@ def clients(app):
     ]
 
 
-def abandon(app, clock: Clock, borrower_id: str = "B000001", wait: float = 30):
+def abandon(app, clock: ManualClock, borrower_id: str = "B000001", wait: float = 30):
     """A call from the borrower's first phone gives up after ``wait`` s; the desk takes it."""
     acd = app.state.calls.build()
     number = app.state.store.get("borrower", borrower_id)["phones"][0]["number"]

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from manual_clock import ManualClock
 
 from workbench.core import idempotency
 from workbench.core.actions import parse_action
@@ -26,16 +27,6 @@ NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 CREATED = "2026-11-27T02:00:00Z"
 
 
-class Clock:
-    """The core's clock, moved by the test."""
-
-    def __init__(self) -> None:
-        self.now = NOW
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
 @pytest.fixture(scope="module")
 def template(tmp_path_factory) -> str:
     path = tmp_path_factory.mktemp("core-template") / "core.db"
@@ -44,8 +35,8 @@ def template(tmp_path_factory) -> str:
 
 
 @pytest.fixture
-def clock() -> Clock:
-    return Clock()
+def clock() -> ManualClock:
+    return ManualClock(NOW)
 
 
 @pytest.fixture

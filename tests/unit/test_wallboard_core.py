@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import httpx
 import pytest
+from manual_clock import ManualClock
 
 from workbench.core.acd_model import AcdConfig
 from workbench.core.app import build_app
@@ -17,14 +18,6 @@ from workbench.core.storage import CoreStore
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 TOKENS = {"tok-sup": Identity("S001", "supervisor"), "tok-a1": Identity("A001", "agent")}
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +34,7 @@ def app(template, tmp_path):
     store = CoreStore.open(path)
     tokens = {digest(t): who for t, who in TOKENS.items()}
     config = AcdConfig(colleagues=0, humans=("A001",))
-    app = build_app(store, tokens=tokens, acd=config, acd_clock=Clock())
+    app = build_app(store, tokens=tokens, acd=config, acd_clock=ManualClock(T0))
     yield app
     store.close()
 
