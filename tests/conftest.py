@@ -192,6 +192,16 @@ def cache_path(tmp_path: Path) -> Path:
 
 
 @pytest.fixture(scope="session")
+def core_template(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A reference core store (30 borrowers, seed 3, as of 2026-11-27): copy it, never open it."""
+    from workbench.core.portfolio import open_portfolio
+
+    path = tmp_path_factory.mktemp("core-template") / "core.db"
+    open_portfolio(path, 30, 3, date(2026, 11, 27)).close()
+    return str(path)
+
+
+@pytest.fixture(scope="session")
 def demo_core_app(tmp_path_factory: pytest.TempPathFactory):
     """The reference core app (300 borrowers, seed 7, as of 2026-11-27) over a temp store."""
     from workbench.core import create_app

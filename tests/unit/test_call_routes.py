@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import shutil
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import httpx
 import pytest
@@ -13,18 +13,10 @@ from manual_clock import ManualClock
 from workbench.core.acd_model import AcdConfig
 from workbench.core.app import build_app
 from workbench.core.auth import Identity, digest
-from workbench.core.portfolio import open_portfolio
 from workbench.core.storage import CoreStore
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 TOKENS = {"tok-a1": Identity("A001", "agent"), "tok-a2": Identity("A002", "agent")}
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("calls-template") / "core.db"
-    open_portfolio(path, 30, 3, date(2026, 11, 27)).close()
-    return str(path)
 
 
 @pytest.fixture
@@ -32,9 +24,11 @@ def clock() -> ManualClock:
     return ManualClock(T0)
 
 
-def make_app(template: str, tmp_path, clock: ManualClock, *, no_disposition: str | None = None):
+def make_app(
+    core_template: str, tmp_path, clock: ManualClock, *, no_disposition: str | None = None
+):
     path = tmp_path / "core.db"
-    shutil.copy(template, path)
+    shutil.copy(core_template, path)
     store = CoreStore.open(path)
     if no_disposition:
         queue = store.get("queue", no_disposition)
@@ -45,8 +39,8 @@ def make_app(template: str, tmp_path, clock: ManualClock, *, no_disposition: str
 
 
 @pytest.fixture
-def app(template, tmp_path, clock):
-    app = make_app(template, tmp_path, clock)
+def app(core_template, tmp_path, clock):
+    app = make_app(core_template, tmp_path, clock)
     yield app
     app.state.store.close()
 
@@ -145,8 +139,10 @@ async def test_state_requests_are_checked(app, clock) -> None:
         assert unknown_verb.status_code == 404
 
 
-async def test_a_queue_without_required_dispositions_frees_the_agent(template, tmp_path, clock):
-    app = make_app(template, tmp_path, clock, no_disposition="repayment")
+async def test_a_queue_without_required_dispositions_frees_the_agent(
+    core_template, tmp_path, clock
+):
+    app = make_app(core_template, tmp_path, clock, no_disposition="repayment")
     a1, _ = clients(app)
     async with a1:
         await a1.post("/v1/agents/me/state", json={"state": "available"})

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import orjson
@@ -15,19 +15,11 @@ from manual_clock import ManualClock
 from workbench.core.acd_model import AcdConfig
 from workbench.core.app import build_app
 from workbench.core.auth import Identity, digest
-from workbench.core.portfolio import open_portfolio
 from workbench.core.storage import CoreStore
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 Beijing, a Friday
 TOKENS = {"tok-a1": Identity("A001", "agent"), "tok-a2": Identity("A002", "agent")}
 SUPERVISOR = {"tok-s1": Identity("A018", "supervisor")}
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("callbacks-template") / "core.db"
-    open_portfolio(path, 30, 3, date(2026, 11, 27)).close()
-    return str(path)
 
 
 @pytest.fixture
@@ -36,8 +28,8 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def app(template, tmp_path, clock):
-    shutil.copy(template, tmp_path / "core.db")
+def app(core_template, tmp_path, clock):
+    shutil.copy(core_template, tmp_path / "core.db")
     store = CoreStore.open(tmp_path / "core.db")
     config = AcdConfig(colleagues=0, humans=("A001", "A002"), answer_share=1.0, pickup_s=(5, 5))
     tokens = {digest(token): who for token, who in (TOKENS | SUPERVISOR).items()}

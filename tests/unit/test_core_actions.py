@@ -17,7 +17,6 @@ from workbench.core import idempotency
 from workbench.core.actions import parse_action
 from workbench.core.app import build_app
 from workbench.core.auth import Identity
-from workbench.core.portfolio import open_portfolio
 from workbench.core.storage import CoreStore
 from workbench.domain.loans import bucket, days_past_due, payoff_quote
 from workbench.domain.models import ENTITIES, Installment
@@ -25,13 +24,6 @@ from workbench.domain.models import ENTITIES, Installment
 AS_OF = date(2026, 11, 27)
 NOW = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)  # 10:00 in Shanghai
 CREATED = "2026-11-27T02:00:00Z"
-
-
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("core-template") / "core.db"
-    open_portfolio(path, 30, 3, AS_OF).close()
-    return str(path)
 
 
 @pytest.fixture
@@ -46,9 +38,9 @@ def role() -> str:
 
 
 @pytest.fixture
-def app(template, tmp_path, clock, role):
+def app(core_template, tmp_path, clock, role):
     path = tmp_path / "core.db"
-    shutil.copy(template, path)
+    shutil.copy(core_template, path)
     app = build_app(CoreStore.open(path), clock=clock, demo_identity=Identity("A001", role))
     yield app
     app.state.store.close()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import shutil
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import pytest
@@ -13,24 +13,16 @@ from manual_clock import ManualClock
 from workbench.core.acd_model import AcdConfig
 from workbench.core.app import build_app
 from workbench.core.auth import Identity, digest
-from workbench.core.portfolio import open_portfolio
 from workbench.core.storage import CoreStore
 
 T0 = datetime(2026, 11, 27, 2, 0, tzinfo=UTC)
 TOKENS = {"tok-sup": Identity("S001", "supervisor"), "tok-a1": Identity("A001", "agent")}
 
 
-@pytest.fixture(scope="module")
-def template(tmp_path_factory) -> str:
-    path = tmp_path_factory.mktemp("wallboard-template") / "core.db"
-    open_portfolio(path, 30, 3, date(2026, 11, 27)).close()
-    return str(path)
-
-
 @pytest.fixture
-def app(template, tmp_path):
+def app(core_template, tmp_path):
     path = tmp_path / "core.db"
-    shutil.copy(template, path)
+    shutil.copy(core_template, path)
     store = CoreStore.open(path)
     tokens = {digest(t): who for t, who in TOKENS.items()}
     config = AcdConfig(colleagues=0, humans=("A001",))
