@@ -39,10 +39,10 @@ def make_app(
 
 
 @pytest.fixture
-def app(core_template, tmp_path, clock):
+async def app(core_template, tmp_path, clock):
     app = make_app(core_template, tmp_path, clock)
     yield app
-    app.state.store.close()
+    await app.state.shutdown()  # the routes start the call centre's tick: stop it first
 
 
 def clients(app) -> tuple[httpx.AsyncClient, httpx.AsyncClient]:
@@ -154,7 +154,7 @@ async def test_a_queue_without_required_dispositions_frees_the_agent(
         acd.link(call.call_id, ["B000002"])  # a known caller, yet the queue needs no code
         freed = await a1.post("/v1/agents/me/state", json={"state": "break"})
         assert freed.status_code == 200 and freed.json()["state"] == "break"
-    app.state.store.close()
+    await app.state.shutdown()
 
 
 async def test_poll_returns_call_events_after_an_id(app, clock) -> None:

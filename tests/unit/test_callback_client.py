@@ -65,7 +65,7 @@ async def desk(template, tmp_path):
         await pull(conn, c1)
         yield conn, c1, c2, app, now
     conn.close()
-    store.close()
+    await app.state.shutdown()  # the routes start the call centre's tick: stop it first
 
 
 def abandoned_row(conn, now, agent="A001"):

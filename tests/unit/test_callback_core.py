@@ -28,14 +28,14 @@ def clock() -> ManualClock:
 
 
 @pytest.fixture
-def app(core_template, tmp_path, clock):
+async def app(core_template, tmp_path, clock):
     shutil.copy(core_template, tmp_path / "core.db")
     store = CoreStore.open(tmp_path / "core.db")
     config = AcdConfig(colleagues=0, humans=("A001", "A002"), answer_share=1.0, pickup_s=(5, 5))
     tokens = {digest(token): who for token, who in (TOKENS | SUPERVISOR).items()}
     app = build_app(store, tokens=tokens, acd=config, acd_clock=clock, clock=clock)
     yield app
-    store.close()
+    await app.state.shutdown()  # the routes start the call centre's tick: stop it first
 
 
 def clients(app):

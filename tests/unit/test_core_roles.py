@@ -42,7 +42,7 @@ async def core(tmp_path):
         transport=httpx.ASGITransport(app=app), base_url="http://core.test"
     ) as client:
         yield client, app
-    store.close()
+    await app.state.shutdown()
 
 
 def as_(who: str, key: str | None = None) -> dict[str, str]:

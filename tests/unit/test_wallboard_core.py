@@ -20,7 +20,7 @@ TOKENS = {"tok-sup": Identity("S001", "supervisor"), "tok-a1": Identity("A001", 
 
 
 @pytest.fixture
-def app(core_template, tmp_path):
+async def app(core_template, tmp_path):
     path = tmp_path / "core.db"
     shutil.copy(core_template, path)
     store = CoreStore.open(path)
@@ -28,7 +28,7 @@ def app(core_template, tmp_path):
     config = AcdConfig(colleagues=0, humans=("A001",))
     app = build_app(store, tokens=tokens, acd=config, acd_clock=ManualClock(T0))
     yield app
-    store.close()
+    await app.state.shutdown()  # the routes start the ticks: stop them before the store closes
 
 
 def client(app, token: str) -> httpx.AsyncClient:

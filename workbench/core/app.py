@@ -195,6 +195,10 @@ def build_app(
     ``CallCenter`` (``.callbacks`` its ``CallbackDesk``); ``app.state.wallboard`` the
     supervisor's ``WallboardService`` (``GET /v1/wallboard``, ``queue.stats`` events).
     ``app.state.events`` is the ``EventHub``: ``close()`` it to end every open stream.
+    ``await app.state.shutdown()`` is what the lifespan does on exit (stop the call centre's
+    and the wallboard's ticks, end the streams, close the store); an app driven without its
+    lifespan (an in-process ASGI transport) whose routes started the ticks must end with it
+    rather than ``store.close()``, which would close a connection a tick thread may be using.
     ``demo_identity``: who every caller is without ``tokens`` (default agent A001, role agent;
     the embedded demo desk run with ``--role supervisor`` makes it a supervisor).
     ``alerts``: the wallboard's alert thresholds (``domain.alerts``; built-in defaults without).
@@ -242,12 +246,19 @@ def build_app(
     async def openapi(request: Request) -> Response:
         return JSONResponse(document)
 
+    async def shutdown() -> None:
+        # Ticks first: once both have stopped no worker thread of theirs is inside the store,
+        # so closing its connections cannot pull one out from under a running query.
+        await wallboard.stop()
+        await calls.stop()
+        hub.close()
+        store.close()
+
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         async with calls.running(), wallboard.running():
             yield
-        hub.close()
-        store.close()
+        await shutdown()
 
     app = Starlette(
         routes=[
@@ -271,6 +282,7 @@ def build_app(
     app.state.events = hub
     app.state.calls = calls
     app.state.wallboard = wallboard
+    app.state.shutdown = shutdown
     return app
 
 
