@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from desk_pilot import NOW, open_row, run_desk, search, wait_for_view
+from desk_pilot import NOW, open_row, run_desk, search, wait_for, wait_for_view
 from textual import events
 
 from workbench.store.db import connect
@@ -130,3 +130,10 @@ async def test_typing_in_the_results_goes_on_typing_in_the_search_box(demo_cache
         box = pilot.app.screen.query_one(SearchBox)
         assert box.value == "张伟12"
         assert box.has_focus
+
+
+async def test_the_desk_reads_the_lookup_pages_once_it_has_started(demo_cache):
+    async with run_desk(demo_cache) as pilot:
+        desk = pilot.app.screen
+        await wait_for(pilot, lambda: desk.pages_warm, what="the start-up read of lookup pages")
+        assert await search(pilot, "zw")  # the desk searches as before

@@ -12,12 +12,14 @@ from workbench.domain.models import Address, Borrower, Installment, Phone
 from workbench.store.apply import apply_page
 from workbench.store.db import connect
 from workbench.store.queries import (
+    LOOKUP_PAGES,
     borrower_view,
     cache_stats,
     interaction_count,
     interactions_page,
     lookup,
     schedule,
+    warm_lookup_pages,
 )
 
 AS_OF = date(2026, 11, 27)
@@ -149,3 +151,24 @@ def test_every_read_is_an_index_seek_never_a_table_scan(conn, feed):
             detail = row[3]
             if detail.startswith("SCAN"):
                 assert detail.split()[1] not in big, f"{sql}\n→ {detail}"
+
+
+def test_the_start_up_read_walks_every_b_tree_a_lookup_reads(demo_cache: Path):
+    conn = connect(demo_cache, readonly=True)
+    try:
+        plans = [
+            " ".join(row[3] for row in conn.execute("EXPLAIN QUERY PLAN " + sql))
+            for sql in LOOKUP_PAGES
+        ]
+        # A lookup seeks search_key, reads borrower rows, and dates the worst bucket on the
+        # loan_by_borrower index alone: those three B-trees, and no cheaper stand-in.
+        assert "search_key" in plans[0] and "borrower" in plans[1]
+        assert "COVERING INDEX loan_by_borrower" in plans[2]
+        counted = warm_lookup_pages(conn)
+        expected = sum(
+            conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
+            for table in ("search_key", "borrower", "loan")
+        )
+        assert counted == expected > 0
+    finally:
+        conn.close()

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
-from typing import TYPE_CHECKING, ClassVar
+import logging
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from textual import events, on, work
 from textual.app import ComposeResult
@@ -16,7 +20,7 @@ from textual.widgets import DataTable, Header, Input, Static
 from textual.worker import Worker, WorkerState
 
 from workbench.ui.bindings import localize_bindings
-from workbench.ui.cache import close_readers, reader
+from workbench.ui.cache import close_readers, reader, reading
 from workbench.ui.format import plain
 from workbench.ui.i18n import t
 from workbench.ui.widgets.call_bar import CallBar
@@ -29,11 +33,53 @@ if TYPE_CHECKING:
     from workbench.store.queries import LookupHit
 
 RESULT_LIMIT = 50
+log = logging.getLogger(__name__)
 
 
 def _nothing(conn: object) -> None:
     """A job that only opens the reader's connection (and loads the query code)."""
     import workbench.store.queries  # noqa: F401
+
+
+async def _read_lookup_pages(db_path: Path) -> bool:
+    """``store.queries.warm_lookup_pages`` in a thread of its own (a daemon: never holds up
+    the desk's exit), interrupted when the desk goes; True when it read everything."""
+    loop = asyncio.get_running_loop()
+    done: asyncio.Future[bool] = loop.create_future()
+    lock = threading.Lock()  # interrupting a connection being closed would crash the process
+    open_conn: list[Any] = []
+
+    def report(ok: bool) -> None:
+        if not done.done():
+            done.set_result(ok)
+
+    def read() -> None:
+        from workbench.store.queries import warm_lookup_pages
+
+        ok = False
+        try:
+            with reading(db_path) as conn:
+                with lock:
+                    open_conn.append(conn)
+                try:
+                    warm_lookup_pages(conn)
+                    ok = True
+                finally:
+                    with lock:
+                        open_conn.clear()
+        except Exception:  # only a head start: a search reads what it needs anyway
+            log.debug("the start-up read of the lookup pages stopped", exc_info=True)
+        with contextlib.suppress(RuntimeError):  # the desk's loop has already ended
+            loop.call_soon_threadsafe(report, ok)
+
+    threading.Thread(target=read, name="cache-warm-up", daemon=True).start()
+    try:
+        return await done
+    except asyncio.CancelledError:
+        with lock:
+            for conn in open_conn:
+                conn.interrupt()
+        raise
 
 
 _heap_frozen = False
@@ -68,6 +114,7 @@ class DeskScreen(Screen):
         self._open_when_found = False
         self._searching = False  # a search is running, or due when the running one ends
         self._search_token = 0
+        self._pages_warm = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -98,7 +145,15 @@ class DeskScreen(Screen):
             )
         except CacheError as exc:  # said on the status line; searching says it again
             self._set_status(Content(t("error.cache", detail=plain(str(exc), 200))), "error")
+            _freeze_startup_heap()
+            return
         _freeze_startup_heap()
+        self._pages_warm = await _read_lookup_pages(self.app.db_path)
+
+    @property
+    def pages_warm(self) -> bool:
+        """Whether the start-up read of the lookups' pages has finished."""
+        return self._pages_warm
 
     async def on_unmount(self) -> None:
         # The desk lives as long as the app: its end closes the readers' connections.
