@@ -27,6 +27,7 @@ from workbench.ui.call_keys import CALL_BINDINGS
 from workbench.ui.callback_keys import CALLBACK_BINDINGS
 from workbench.ui.format import DISPLAY_TZ, plain
 from workbench.ui.i18n import set_language, t
+from workbench.ui.idle_gc import IdleCollector
 from workbench.ui.lock_settings import read_lock_settings
 from workbench.ui.roles import resolve_role
 
@@ -160,6 +161,8 @@ class WorkbenchApp(App[None]):
         self.lock_settings, lock_problems = read_lock_settings()
         self._settings_problems += [t("settings.problem", detail=p) for p in lock_problems]
         self.idle_lock: IdleLock | None = None
+        self.idle_collector = IdleCollector()
+        """Full passes of the cyclic collector while the agent is idle (``ui.idle_gc``)."""
         """The idle lock (``ui.idle_lock``), started on mount from ``lock_settings``; the
         launcher adds the token / cache key as secrets that reopen it."""
 
@@ -175,6 +178,7 @@ class WorkbenchApp(App[None]):
     async def on_event(self, event: events.Event) -> None:
         if self.idle_lock is not None:
             self.idle_lock.touch(event)
+        self.idle_collector.touch(event)
         await super().on_event(event)
 
     def _fatal_error(self) -> None:
@@ -237,6 +241,7 @@ class WorkbenchApp(App[None]):
 
     def on_mount(self) -> None:
         self._start_idle_lock()
+        self.idle_collector.start(self)
         desk_settings.report_problems(self, self._settings_problems)
         desk_settings.check_keymap_later(self, self.keymap)
         if self.role == "supervisor":
