@@ -177,3 +177,18 @@ def test_an_update_moves_indexed_columns_only_where_they_changed(conn, feed):
     assert conn.execute(by_borrower, ("B2",)).fetchall() == [("I1",)]
     due = conn.execute("SELECT first_unpaid_due FROM loan INDEXED BY loan_by_borrower").fetchone()
     assert due[0] is None  # paid up: the column and its index entry moved
+
+
+def test_a_record_sent_again_unchanged_is_not_written_again(conn, feed):
+    apply_page(conn, [feed.borrower("B1"), feed.loan("L1"), feed.interaction("I1")], "c1")
+    before = conn.total_changes
+    apply_page(conn, [], "c2")  # a page of nothing: only the cursor is written
+    cursor_only = conn.total_changes - before
+    before = conn.total_changes
+    again = [feed.borrower("B1"), feed.loan("L1"), feed.interaction("I1")]
+    assert apply_page(conn, again, "c3") == 3  # applied (counted), yet no row rewritten
+    assert conn.total_changes - before == cursor_only
+    before = conn.total_changes
+    apply_page(conn, [feed.loan("L1", paid=40)], "c4")  # a real change is written
+    assert conn.total_changes - before > cursor_only
+    assert get_cursor(conn) == "c4"

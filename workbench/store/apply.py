@@ -223,6 +223,8 @@ def _upsert(
     rewrites its index entry even when the value stays (SQLite decides by column, not by
     value): a dirty page per record in the WAL. So an update replaces ``data`` only, and a
     second statement moves the indexed columns of the few rows where they really changed.
+    A record the core sends again unchanged (a loan re-sent after a payment elsewhere) packs
+    to the same bytes and is not written at all.
     Only rows stored before this call can need that (``existing``: their ids, when the caller
     knows them). Without ``existing`` the rows are first inserted where their id is new:
     when every one was (a first sync, new interactions), that was all; else the stored ones are
@@ -237,7 +239,11 @@ def _upsert(
         if conn.total_changes - before == len(rows):
             return
         existing = _present(conn, entity, [row[0] for row in rows])
-    conn.executemany(f"INSERT {insert} ON CONFLICT(id) DO UPDATE SET data = excluded.data", rows)
+    conn.executemany(
+        f"INSERT {insert} ON CONFLICT(id) DO UPDATE SET data = excluded.data "
+        "WHERE data IS NOT excluded.data",  # a record sent again as it was: no page dirtied
+        rows,
+    )
     if indexed and existing:
         sets = ", ".join(f"{c} = ?" for c in indexed)
         differ = " OR ".join(f"{c} IS NOT ?" for c in indexed)
