@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import gzip
 import shutil
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -155,4 +155,15 @@ def test_compact_rows_keep_schedules_of_any_shape(cache_path: Path, feed):
     assert got["L-empty"] == empty["data"]
     sample = conn.execute(f"SELECT {schema.row_columns('loan')} FROM loan WHERE id = 'L0007'")
     assert codec.unpack(conn, "loan", sample.fetchone()) == changes[7]["data"]
+    conn.close()
+
+
+@pytest.mark.parametrize("dpd", [-1, 0, 1, 30, 31, 60, 61, 90, 91, 400])
+def test_the_worst_bucket_of_a_hit_is_the_bucket_of_its_days_past_due(cache_path: Path, feed, dpd):
+    conn = connect(cache_path)
+    apply_page(conn, [feed.borrower("B1"), feed.loan("L1", paid=3)], "c1")
+    as_of = date(2025, 5, 15) + timedelta(days=dpd)  # the loan's first unpaid due + dpd days
+    [hit] = lookup(conn, "张伟", as_of=as_of)
+    assert hit.worst_bucket == loan_math.bucket(dpd)
+    assert hit.worst_bucket == borrower_view(conn, "B1", as_of).worst_bucket
     conn.close()

@@ -15,7 +15,7 @@ Example::
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from workbench.domain import loans as loan_math
@@ -333,10 +333,24 @@ def _worst_buckets(conn, borrower_ids: list[str], as_of: date) -> dict[str, str]
         "WHERE borrower_id IN (SELECT value FROM json_each(?)) GROUP BY borrower_id",
         (records.encode(borrower_ids),),
     )
-    return {
-        bid: loan_math.bucket((as_of - date.fromisoformat(due)).days if due else 0)
-        for bid, due in rows
-    }
+    cutoffs = _bucket_cutoffs(as_of)
+    out = {}
+    for bid, due in rows:  # ISO dates compare as strings: no date parsed per borrower
+        found = "M0"
+        if due:
+            for cutoff, name in cutoffs:
+                if due <= cutoff:
+                    found = name
+                    break
+        out[bid] = found
+    return out
+
+
+def _bucket_cutoffs(as_of: date) -> list[tuple[str, str]]:
+    """(latest due date, bucket) from the worst bucket down: a first unpaid due date on or
+    before a cutoff is in its bucket (``loan_math.bucket`` of the days past due)."""
+    worst_first = ((91, "M4+"), (61, "M3"), (31, "M2"), (1, "M1"))
+    return [((as_of - timedelta(days=days)).isoformat(), name) for days, name in worst_first]
 
 
 def _hit(match: search.Match, data: dict[str, Any], worst_bucket: str) -> LookupHit:
@@ -344,7 +358,10 @@ def _hit(match: search.Match, data: dict[str, Any], worst_bucket: str) -> Lookup
     numbers = [str(p.get("number") or "") for p in data.get("phones") or ()]
     phone = numbers[0] if numbers else ""
     if match.kind in (search.PHONE, search.LAST4):
-        phone = next((n for n in numbers if search.normalize(n).endswith(match.key)), phone)
+        key = match.key  # stored as digits: a number is normalized only if it does not match
+        phone = next(
+            (n for n in numbers if n.endswith(key) or search.normalize(n).endswith(key)), phone
+        )
     address = data.get("address")
     return LookupHit(
         borrower_id=data["id"],
