@@ -186,7 +186,7 @@ def changed_records(
     store: CoreStore, borrowers: int, round_no: int, template: dict[str, Any]
 ) -> list[tuple]:
     """:data:`CHANGES` records as a working day at the core changes them: 40 % new contacts,
-    30 % borrowers' details edited, 30 % loans re-sent (as after a payment)."""
+    30 % borrowers' details edited, 30 % loans after a payment (one more installment paid)."""
     rng = Random(round_no)
     picked = rng.sample(range(1, borrowers + 1), min(CHANGES, borrowers))
     out: list[tuple] = []
@@ -203,11 +203,31 @@ def changed_records(
             data["employer"] = f"{(data.get('employer') or '')[:40]}·{round_no}"
             out.append(("borrower", bid, data))
         elif data := store.get("loan", f"L{index:06d}-1"):
-            out.append(("loan", data["id"], data))
+            out.append(("loan", data["id"], _paid_one_more(data, round_no)))
         else:
             data = store.get("borrower", bid)
             out.append(("borrower", bid, data))
     return out
+
+
+def _paid_one_more(loan: dict[str, Any], round_no: int) -> dict[str, Any]:
+    """The loan as the core sends it after a payment: its oldest installment not paid in full
+    is now paid (a loan already paid up gets its last installment's paid date moved), so the
+    record really differs from the cached one, as after a real payment."""
+    schedule = [dict(inst) for inst in loan.get("schedule") or ()]
+    day = f"2026-11-{1 + round_no % 27:02d}"
+    for inst in schedule:
+        if (
+            inst.get("paid_principal", 0) < inst["principal"]
+            or inst.get("paid_interest", 0) < inst["interest"]
+        ):
+            inst.update(paid_principal=inst["principal"], paid_interest=inst["interest"])
+            inst["paid_date"] = day
+            break
+    else:
+        if schedule:
+            schedule[-1]["paid_date"] = day
+    return loan | {"schedule": schedule}
 
 
 def _an_interaction(store: CoreStore, conn) -> dict[str, Any]:
