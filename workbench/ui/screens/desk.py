@@ -59,6 +59,7 @@ async def _read_lookup_pages(db_path: Path) -> bool:
         ok = False
         try:
             with reading(db_path) as conn:
+                conn.execute("PRAGMA cache_size = -1024")  # a scan: the OS keeps the pages
                 with lock:
                     open_conn.append(conn)
                 try:
@@ -136,7 +137,7 @@ class DeskScreen(Screen):
     async def warm_up(self) -> None:
         """Open the readers' connections once, off the first frame's path, so the first search
         and the first borrower are as quick as the rest and a missing cache is reported at
-        once."""
+        once; then read the pages every search reads (``store.queries.warm_lookup_pages``)."""
         from workbench.store.db import CacheError
 
         try:
@@ -145,10 +146,12 @@ class DeskScreen(Screen):
             )
         except CacheError as exc:  # said on the status line; searching says it again
             self._set_status(Content(t("error.cache", detail=plain(str(exc), 200))), "error")
-            _freeze_startup_heap()
-            return
+            opened = False
+        else:
+            opened = True
         _freeze_startup_heap()
-        self._pages_warm = await _read_lookup_pages(self.app.db_path)
+        if opened:  # then the pages every search reads, so the first ones are not cold
+            self._pages_warm = await _read_lookup_pages(self.app.db_path)
 
     @property
     def pages_warm(self) -> bool:
