@@ -50,6 +50,14 @@ def test_a_full_pass_waits_for_a_second_without_keys_and_comes_once() -> None:
     assert full_passes(collector.check) == 0
     clock.now += idle_gc.EVERY_S  # a long quiet spell: one pass for what the panes made
     assert full_passes(collector.check) == 1
+    collector.touch(events.Key("b", "b"))
+    clock.now += 2
+    gc.disable()  # paused on purpose (a borrower view being painted): not now
+    try:
+        assert full_passes(collector.check) == 0
+    finally:
+        gc.enable()
+    assert full_passes(collector.check) == 1
 
 
 async def test_the_desk_counts_keys_and_collects_once_idle(demo_cache) -> None:

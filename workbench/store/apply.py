@@ -223,8 +223,7 @@ def _upsert(
     rewrites its index entry even when the value stays (SQLite decides by column, not by
     value): a dirty page per record in the WAL. So an update replaces ``data`` only, and a
     second statement moves the indexed columns of the few rows where they really changed.
-    A record the core sends again unchanged (a loan re-sent after a payment elsewhere) packs
-    to the same bytes and is not written at all.
+    A record the core sends again unchanged packs to the same bytes and is not written at all.
     Only rows stored before this call can need that (``existing``: their ids, when the caller
     knows them). Without ``existing`` the rows are first inserted where their id is new:
     when every one was (a first sync, new interactions), that was all; else the stored ones are

@@ -161,10 +161,10 @@ class WorkbenchApp(App[None]):
         self.lock_settings, lock_problems = read_lock_settings()
         self._settings_problems += [t("settings.problem", detail=p) for p in lock_problems]
         self.idle_lock: IdleLock | None = None
-        self.idle_collector = IdleCollector()
-        """Full passes of the cyclic collector while the agent is idle (``ui.idle_gc``)."""
         """The idle lock (``ui.idle_lock``), started on mount from ``lock_settings``; the
         launcher adds the token / cache key as secrets that reopen it."""
+        self.idle_collector = IdleCollector()
+        """Full passes of the cyclic collector while the agent is idle (``ui.idle_gc``)."""
 
     def show_identity(self, agent_id: str, role: str) -> None:
         """The agent and role the core gave the token: they replace the local ones and show."""

@@ -54,6 +54,8 @@ class IdleCollector:
             return False
         if self.activity == self._collected_at and now - self.last_pass < EVERY_S:
             return False
+        if not gc.isenabled():  # paused on purpose (a borrower view being painted): not now
+            return False
         gc.collect()
         self._collected_at, self.last_pass = self.activity, self.clock()
         self.passes += 1
