@@ -11,12 +11,22 @@ example nightly after the day's last sync). ``wipe`` deletes the cache and its
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import click
 
 from workbench import config
 from workbench.cli.cache_key import ask_key, can_prompt, install, report_key_storage
 from workbench.cli.read_cmds import cache, db_option, resolve_db
+
+
+def _existing_cache(ctx: click.Context, db_path: str | None) -> Path:
+    """The cache a ``cache`` command works on (it must exist), with its key sources installed."""
+    path = resolve_db(ctx, db_path)
+    if not path.exists():
+        raise click.ClickException(f"找不到缓存 / no cache at {path}")
+    install(insecure=bool(ctx.find_root().params.get("insecure_cache")), allow_plain=True)
+    return path
 
 
 @cache.command()
@@ -27,10 +37,7 @@ def rekey(ctx: click.Context, db_path: str | None) -> None:
     from workbench.store.cache_files import rekey as rekey_file
     from workbench.store.db import CacheError
 
-    path = resolve_db(ctx, db_path)
-    if not path.exists():
-        raise click.ClickException(f"找不到缓存 / no cache at {path}")
-    install(insecure=bool(ctx.find_root().params.get("insecure_cache")), allow_plain=True)
+    path = _existing_cache(ctx, db_path)
     new_key = os.environ.get(config.ENV_DB_NEW_KEY) or (
         ask_key("新缓存密钥 / new cache key", confirm=True) if can_prompt() else None
     )
@@ -54,10 +61,7 @@ def compact(ctx: click.Context, db_path: str | None) -> None:
     from workbench.store.cache_files import compact as compact_file
     from workbench.store.db import CacheError
 
-    path = resolve_db(ctx, db_path)
-    if not path.exists():
-        raise click.ClickException(f"找不到缓存 / no cache at {path}")
-    install(insecure=bool(ctx.find_root().params.get("insecure_cache")), allow_plain=True)
+    path = _existing_cache(ctx, db_path)
     try:
         before, after = compact_file(path)
     except CacheError as exc:

@@ -144,26 +144,23 @@ def text(value: Any) -> int:
 
 def date_text(empty_ok: bool) -> Checker:
     """Checker of a date field (``""`` allowed with ``empty_ok``)."""
-
-    def check(value: Any) -> int:
-        if type(value) is not str:
-            raise Bad(f"expected a date, got {kind_name(value)}")
-        if value == "" and empty_ok:
-            return 0
-        return date_value(value)
-
-    return check
+    return _parsed_text("a date", date_value, empty_ok)
 
 
 def time_text(empty_ok: bool) -> Checker:
     """Checker of a time field (``""`` allowed with ``empty_ok``)."""
+    return _parsed_text("a UTC time", time_value, empty_ok)
+
+
+def _parsed_text(expected: str, parse: Checker, empty_ok: bool) -> Checker:
+    """Checker of text that ``parse`` must accept (``""`` allowed with ``empty_ok``)."""
 
     def check(value: Any) -> int:
         if type(value) is not str:
-            raise Bad(f"expected a UTC time, got {kind_name(value)}")
+            raise Bad(f"expected {expected}, got {kind_name(value)}")
         if value == "" and empty_ok:
             return 0
-        return time_value(value)
+        return parse(value)
 
     return check
 
