@@ -26,9 +26,10 @@ from workbench.store.queries import (
     lookup,
     warm_lookup_pages,
 )
+from workbench.ui.screens.desk import RESULT_PAGE
 
 LOOKUP_KINDS = ("phone", "phone_last4", "id_last6", "contract", "plate", "name_cjk2", "pinyin")
-RESULT_LIMIT = 50  # what the desk asks for
+RESULT_LIMIT = RESULT_PAGE + 1  # what the desk asks for: its first page, and one to know of more
 HISTORY_PAGE = 100  # the first page of history the view shows
 
 

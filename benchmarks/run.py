@@ -207,8 +207,9 @@ def direct_lookups(cache: Path, queries: list[str]) -> Latency:
     prefixes = [q[:n] for q in queries for n in range(1, len(q) + 1)]
     conn = connect(cache, readonly=True)
     try:
+        limit = reads.RESULT_LIMIT
         return Latency.of(
-            time_each(lambda q: lookup(conn, q, limit=50, as_of=build.AS_OF), prefixes)
+            time_each(lambda q: lookup(conn, q, limit=limit, as_of=build.AS_OF), prefixes)
         )
     finally:
         conn.close()

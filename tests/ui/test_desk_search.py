@@ -15,6 +15,7 @@ from textual import events
 from workbench.store.db import connect
 from workbench.store.queries import borrower_view, lookup
 from workbench.ui.format import DISPLAY_TZ
+from workbench.ui.screens.desk import RESULT_PAGE
 
 AS_OF = NOW.astimezone(DISPLAY_TZ).date()
 
@@ -38,10 +39,10 @@ def zhang_wei(demo_cache) -> Caller:
     return Caller(hit.borrower_id, view.borrower.name, view.borrower.phones[0].number)
 
 
-def expected_ids(demo_cache, query: str) -> list[str]:
+def expected_ids(demo_cache, query: str, limit: int = RESULT_PAGE) -> list[str]:
     conn = connect(demo_cache, readonly=True)
     try:
-        return [hit.borrower_id for hit in lookup(conn, query, limit=50, as_of=AS_OF)]
+        return [hit.borrower_id for hit in lookup(conn, query, limit=limit, as_of=AS_OF)]
     finally:
         conn.close()
 
@@ -137,3 +138,45 @@ async def test_the_desk_reads_the_lookup_pages_once_it_has_started(demo_cache):
         desk = pilot.app.screen
         await wait_for(pilot, lambda: desk.pages_warm, what="the start-up read of lookup pages")
         assert await search(pilot, "zw")  # the desk searches as before
+
+
+def _status(pilot) -> str:
+    return str(pilot.app.screen.query_one("#search-status").render())
+
+
+async def test_a_long_list_comes_a_page_at_a_time_as_the_agent_reaches_its_end(demo_cache):
+    """The query "l" finds 75 of the demo's borrowers: 20 are listed, and each time the
+    cursor reaches the last row 20 more, the earlier ones and the cursor staying put."""
+    from workbench.ui.widgets.results_table import ResultsTable
+
+    everyone = expected_ids(demo_cache, "l", limit=300)
+    assert len(everyone) == 75
+    async with run_desk(demo_cache) as pilot:
+        desk = pilot.app.screen
+        table = desk.query_one(ResultsTable)
+        shown = await search(pilot, "l")
+        assert shown == everyone[:RESULT_PAGE]
+        assert _status(pilot).startswith("找到 20 位以上客户 · 移到最后一行可显示更多")
+        await pilot.press("down")  # into the list
+        for listed in (40, 60, 75):
+            last = table.row_count - 1
+            await pilot.press("ctrl+end" if listed < 75 else "pagedown")
+            await wait_for(pilot, lambda n=listed: table.row_count == n, what=f"{listed} rows")
+            assert [key.value for key in table.rows] == everyone[:listed]
+            assert table.cursor_row == last  # the agent is on the row they went to
+        assert _status(pilot) == "找到 75 位客户 · 回车打开"
+        await pilot.press("ctrl+end")  # nothing more to list: the list stays
+        await pilot.pause()
+        assert table.row_count == 75 and not desk.is_searching
+
+        await pilot.press("escape")  # a new query starts again from one page
+        assert await search(pilot, "张") == expected_ids(demo_cache, "张")
+        assert table.row_count == RESULT_PAGE
+
+
+async def test_a_list_that_fits_one_page_says_how_many_it_holds(demo_cache):
+    everyone = expected_ids(demo_cache, "zw", limit=300)
+    assert 0 < len(everyone) <= RESULT_PAGE
+    async with run_desk(demo_cache) as pilot:
+        assert await search(pilot, "zw") == everyone
+        assert _status(pilot) == f"找到 {len(everyone)} 位客户 · 回车打开"

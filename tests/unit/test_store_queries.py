@@ -172,3 +172,21 @@ def test_the_start_up_read_walks_every_b_tree_a_lookup_reads(demo_cache: Path):
         assert counted == expected > 0
     finally:
         conn.close()
+
+
+@pytest.mark.parametrize("query", ["l", "z", "wang", "张"])
+def test_a_lookup_lists_as_many_borrowers_as_asked_and_a_longer_list_extends_a_shorter(
+    demo_cache: Path, query: str
+):
+    """A borrower holding several of a probe's keys (full pinyin and initials) is listed
+    once; the lookup still fills its limit from the borrowers behind, so that the desk's
+    next page of a list starts where the page before ended."""
+    conn = connect(demo_cache, readonly=True)
+    try:
+        everyone = [hit.borrower_id for hit in lookup(conn, query, limit=500, as_of=AS_OF)]
+        assert len(everyone) == len(set(everyone)) > 21
+        for limit in (1, 5, 20, 21, 40, 41, len(everyone) + 5):
+            listed = [hit.borrower_id for hit in lookup(conn, query, limit=limit, as_of=AS_OF)]
+            assert listed == everyone[:limit]
+    finally:
+        conn.close()

@@ -7,7 +7,6 @@ non-zero exit. Every personal number is masked. A missing cache is reported, nev
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -70,7 +69,7 @@ def lookup(ctx: click.Context, query: str, db_path: str | None, as_json: bool, l
     conn = open_existing(resolve_db(ctx, db_path))
     hits = run_lookup(conn, query, limit=limit, as_of=business_date())
     if as_json:
-        emit_json([asdict(hit) for hit in hits])
+        emit_json([hit._asdict() for hit in hits])
         return
     from workbench.cli.read_render import print_hits
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from workbench.domain import loans as loan_math
 from workbench.domain import pii
@@ -44,9 +44,9 @@ _SETTLED = {LoanStatus.SETTLED.value, LoanStatus.EARLY_SETTLED.value}
 _MAX_CANDIDATES = 5000  # candidates checked for a 3+-character substring or a full ID number
 
 
-@dataclass(frozen=True, slots=True)
-class LookupHit:
-    """One borrower found by a lookup; everything in it is already masked."""
+class LookupHit(NamedTuple):
+    """One borrower found by a lookup; everything in it is already masked. A named tuple: a
+    lookup builds up to a page of them, and a frozen dataclass costs ~2 µs more each."""
 
     borrower_id: str
     name: str
@@ -102,20 +102,27 @@ def lookup(conn, query: str, *, limit: int = 50, as_of: date | None = None) -> l
         wanted = limit + len(found)
         if probe.must_contain:
             wanted = min(wanted * 20, _MAX_CANDIDATES)
-        matches = [m for m in search.run_probe(conn, probe, wanted) if m.borrower_id not in found]
-        if probe.must_contain:
-            borrowers.update(_load_many(conn, "borrower", {m.borrower_id for m in matches}))
-            matches = [m for m in matches if _contains(borrowers.get(m.borrower_id), probe)]
+        while True:
+            rows = search.run_probe(conn, probe, wanted)
+            matches = [m for m in rows if m.borrower_id not in found]
+            if probe.must_contain:
+                borrowers.update(_load_many(conn, "borrower", {m.borrower_id for m in matches}))
+                matches = [m for m in matches if _contains(borrowers.get(m.borrower_id), probe)]
+                break
+            # A borrower can hold several of the probe's keys (full pinyin and initials): ask
+            # again for more rows when those left it short of the limit and more may be there.
+            if len(rows) < wanted or len(found) + len({m.borrower_id for m in matches}) >= limit:
+                break
+            wanted *= 2
         for match in matches:
             found.setdefault(match.borrower_id, match)
     chosen = list(found.values())[:limit]
-    missing = {m.borrower_id for m in chosen} - borrowers.keys()
-    borrowers.update(_load_many(conn, "borrower", missing))
-    worst = _worst_buckets(conn, [m.borrower_id for m in chosen], as_of or date.today())
+    rows = _result_rows(conn, [m.borrower_id for m in chosen], borrowers)
+    cutoffs = _bucket_cutoffs(as_of or date.today())
     return [
-        _hit(m, borrowers[m.borrower_id], worst.get(m.borrower_id, "M0"))
+        _hit(m, row[0], _bucket_of(row[1], cutoffs))
         for m in chosen
-        if m.borrower_id in borrowers
+        if (row := rows.get(m.borrower_id)) is not None
     ]
 
 
@@ -323,27 +330,38 @@ def _contains(data: dict[str, Any] | None, probe: search.Probe) -> bool:
     return probe.must_contain in search.normalize(str(data.get("name") or ""))
 
 
-def _worst_buckets(conn, borrower_ids: list[str], as_of: date) -> dict[str, str]:
-    """Worst DPD bucket of each borrower, read from the ``loan_by_borrower`` index alone: the
-    oldest unpaid due date of all their loans (``loan.first_unpaid_due``) dates it."""
+_RESULT_ROWS = (
+    f"SELECT b.{schema.row_columns('borrower').replace(', ', ', b.')}, "
+    "(SELECT min(first_unpaid_due) FROM loan WHERE loan.borrower_id = b.id) "
+    "FROM borrower AS b WHERE b.id IN (SELECT value FROM json_each(?))"
+)
+"""Each borrower of a result with the oldest unpaid due date of all their loans
+(``loan.first_unpaid_due``, read from the ``loan_by_borrower`` index alone): one statement."""
+
+
+def _result_rows(
+    conn, borrower_ids: list[str], loaded: dict[str, dict[str, Any]]
+) -> dict[str, tuple[dict[str, Any], str | None]]:
+    """Borrower id → (its record, its oldest unpaid due date) for the rows of a result;
+    records in ``loaded`` (read to filter candidates) are not decoded again."""
     if not borrower_ids:
         return {}
-    rows = conn.execute(
-        "SELECT borrower_id, min(first_unpaid_due) FROM loan "
-        "WHERE borrower_id IN (SELECT value FROM json_each(?)) GROUP BY borrower_id",
-        (records.encode(borrower_ids),),
-    )
-    cutoffs = _bucket_cutoffs(as_of)
+    codec = codec_of(conn)
     out = {}
-    for bid, due in rows:  # ISO dates compare as strings: no date parsed per borrower
-        found = "M0"
-        if due:
-            for cutoff, name in cutoffs:
-                if due <= cutoff:
-                    found = name
-                    break
-        out[bid] = found
+    for row in conn.execute(_RESULT_ROWS, (records.encode(borrower_ids),)):
+        data = loaded.get(row[0])
+        out[row[0]] = (data or codec.unpack(conn, "borrower", row[:-1]), row[-1])
     return out
+
+
+def _bucket_of(due: str | None, cutoffs: list[tuple[str, str]]) -> str:
+    """The worst bucket of a borrower whose oldest unpaid installment fell due on ``due``
+    (ISO dates compare as strings: no date parsed per borrower)."""
+    if due:
+        for cutoff, name in cutoffs:
+            if due <= cutoff:
+                return name
+    return "M0"
 
 
 def _bucket_cutoffs(as_of: date) -> list[tuple[str, str]]:
@@ -355,20 +373,24 @@ def _bucket_cutoffs(as_of: date) -> list[tuple[str, str]]:
 
 def _hit(match: search.Match, data: dict[str, Any], worst_bucket: str) -> LookupHit:
     """The masked result row of one borrower record (read as stored: no dataclasses built)."""
-    numbers = [str(p.get("number") or "") for p in data.get("phones") or ()]
-    phone = numbers[0] if numbers else ""
-    if match.kind in (search.PHONE, search.LAST4):
+    phones = data.get("phones")
+    phone = str(phones[0].get("number") or "") if phones else ""
+    if phones and match.kind in _PHONE_KINDS and not phone.endswith(match.key):
         key = match.key  # stored as digits: a number is normalized only if it does not match
+        numbers = [str(p.get("number") or "") for p in phones]
         phone = next(
             (n for n in numbers if n.endswith(key) or search.normalize(n).endswith(key)), phone
         )
     address = data.get("address")
     return LookupHit(
-        borrower_id=data["id"],
-        name=data["name"],
-        masked_id_no=pii.mask_id_no(data["id_no"]),
-        masked_phone=pii.mask_phone(phone) if phone else "",
-        city=(address.get("city") or "") if address else "",
-        matched_by=search.KIND_NAMES[match.kind],
-        worst_bucket=worst_bucket,
+        data["id"],
+        data["name"],
+        pii.mask_id_no(data["id_no"]),
+        pii.mask_phone(phone) if phone else "",
+        (address.get("city") or "") if address else "",
+        search.KIND_NAMES[match.kind],
+        worst_bucket,
     )
+
+
+_PHONE_KINDS = frozenset((search.PHONE, search.LAST4))

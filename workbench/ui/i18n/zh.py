@@ -27,6 +27,7 @@ MESSAGES: dict[str, str] = {
     "desk.hint": "输入即搜索 · ↓ 选择结果 · 回车打开客户视图",
     "desk.searching": "正在搜索…",
     "desk.found": "找到 {count} 位客户 · 回车打开",
+    "desk.found_page": "找到 {count} 位以上客户 · 移到最后一行可显示更多，或输入更多信息缩小范围",
     "desk.found_many": "找到 {count} 位以上客户，请输入更多信息缩小范围",
     "desk.none": "未找到与“{query}”匹配的客户",
     "desk.col.name": "姓名",

@@ -32,7 +32,10 @@ from workbench.ui.widgets.sync_bar import SyncBar
 if TYPE_CHECKING:
     from workbench.store.queries import LookupHit
 
-RESULT_LIMIT = 50
+RESULT_PAGE = 20
+"""Borrowers listed for a query at first: more than a screenful at 80×24, and what an agent
+reads while the caller waits; going to the last row lists the next page."""
+RESULT_MAX = 200  # past this, typing more is the way to the borrower
 log = logging.getLogger(__name__)
 
 
@@ -115,6 +118,8 @@ class DeskScreen(Screen):
         self._open_when_found = False
         self._searching = False  # a search is running, or due when the running one ends
         self._search_token = 0
+        self._limit = RESULT_PAGE  # borrowers listed for the shown query (pages of them)
+        self._more = False  # the lookup found more borrowers than are listed
         self._pages_warm = False
 
     def compose(self) -> ComposeResult:
@@ -184,6 +189,7 @@ class DeskScreen(Screen):
         # box has drawn the key, so the lookup waited for the echo frame; this way the reader
         # thread looks up while the echo is drawn.
         self._open_when_found = False
+        self._limit = RESULT_PAGE
         if not self.search_text:
             self.workers.cancel_group(self, "search")
             self._search_token += 1
@@ -217,12 +223,15 @@ class DeskScreen(Screen):
 
         try:
             while query:
+                limit = self._limit
                 hits = await reader(self.app, "search").run(
-                    lookup, query, limit=RESULT_LIMIT, as_of=self.app.as_of()
-                )
+                    lookup, query, limit=limit + 1, as_of=self.app.as_of()
+                )  # one more than is listed: whether there are more is then known
+                more, hits = len(hits) > limit, hits[:limit]
                 latest = self.search_text
                 if latest == query:
                     self._searching = False  # before drawing: the frame shows the answer
+                    self._more = more
                     self._done(query, hits, again)
                     return
                 query, again = latest, False
@@ -236,11 +245,33 @@ class DeskScreen(Screen):
         if feed and query and query == self.search_text and not self.is_searching:
             self._start_search(query, again=True)
 
+    def list_more(self) -> bool:
+        """List the next page of the shown query's borrowers (the list is full, and the agent
+        went to its last row); False when there is no more to ask for."""
+        query = self._shown_query
+        if (
+            not query
+            or query != self.search_text
+            or self.is_searching
+            or not self._more
+            or self._limit >= RESULT_MAX
+        ):
+            return False
+        self._limit = min(self._limit + RESULT_PAGE, RESULT_MAX)
+        self._start_search(query, again=True)
+        return True
+
+    @on(DataTable.RowHighlighted, "#results")
+    def _row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.cursor_row == event.data_table.row_count - 1:
+            self.list_more()
+
     def _done(self, query: str, hits: list[LookupHit], again: bool) -> None:
         if again:
             if hits != self._hits:
                 self._hits = hits
                 self.query_one(ResultsTable).update(hits)
+            self._set_found(query, hits)
             return
         self._show(hits, query)
         if self._open_when_found and hits:
@@ -257,15 +288,20 @@ class DeskScreen(Screen):
         if hits != self._hits or not hits:  # a longer text often finds the same borrowers
             self.query_one(ResultsTable).show(hits)
         self._hits = hits
+        self._set_found(query, hits)
+        self._paint_soon()
+
+    def _set_found(self, query: str | None, hits: list[LookupHit]) -> None:
         if query is None:
             self._set_status(Content(t("desk.hint")))
         elif not hits:
             self._set_status(Content(t("desk.none", query=plain(query, 40))), "warning")
-        elif len(hits) >= RESULT_LIMIT:
+        elif self._more and self._limit >= RESULT_MAX:
             self._set_status(Content(t("desk.found_many", count=len(hits))))
+        elif self._more:
+            self._set_status(Content(t("desk.found_page", count=len(hits))))
         else:
             self._set_status(Content(t("desk.found", count=len(hits))))
-        self._paint_soon()
 
     def _paint_soon(self) -> None:
         """Draw the answer as soon as the screen has taken it in, not at its next frame tick.
