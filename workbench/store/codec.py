@@ -37,6 +37,10 @@ RAW = 0
 TRAIN_AT = 1000  # records of one entity before its dictionary is trained
 DICT_SIZE = 16 * 1024
 LEVEL = 3
+LEVELS: dict[str, int] = {"borrower": 12, "interaction": 12}
+"""Entities compressed harder than :data:`LEVEL`: small records, where level 9 saves 10–17 %
+(an interaction 27 → 22 bytes, a borrower 106 → 96) for 3–10 µs more per record written. A
+loan would save 7 % for ~60 µs more each, which a sync of 300 loans a page would feel."""
 MAX_DICTS = 255
 FRAME, COMPACT = 1, 2  # codec_dict.format
 ROWS: dict[str, str] = {"loan": "schedule"}
@@ -74,10 +78,10 @@ class Codec:
         columns = schema.COLUMNS[entity]
         rest = dict(data)  # a C-level copy, then drop the few stored as columns
         del rest["id"]
-        if not columns:
+        derived = records.DERIVED.get(entity)
+        if not columns and not derived:
             return (data["id"], self.encode(entity, rest))
         values = [rest.pop(c, None) for c in columns]
-        derived = records.DERIVED.get(entity)
         if derived:
             values += [compute(data) for compute in derived]
         return (data["id"], *values, self.encode(entity, rest))
@@ -173,8 +177,9 @@ class Codec:
     def _add(self, dict_id: int, entity: str, raw: bytes, fmt: int) -> None:
         zdict = zstd.ZstdCompressionDict(raw)
         frame = zstd.FORMAT_ZSTD1 if fmt == FRAME else zstd.FORMAT_ZSTD1_MAGICLESS
+        level = LEVELS.get(entity, LEVEL)
         params = zstd.ZstdCompressionParameters.from_level(
-            LEVEL, format=frame, write_checksum=0, write_content_size=1, write_dict_id=0
+            level, format=frame, write_checksum=0, write_content_size=1, write_dict_id=0
         )
         self._compress[dict_id] = zstd.ZstdCompressor(dict_data=zdict, compression_params=params)
         self._decompress[dict_id] = zstd.ZstdDecompressor(dict_data=zdict, format=frame)

@@ -117,13 +117,25 @@ def lookup(conn, query: str, *, limit: int = 50, as_of: date | None = None) -> l
         for match in matches:
             found.setdefault(match.borrower_id, match)
     chosen = list(found.values())[:limit]
-    rows = _result_rows(conn, [m.borrower_id for m in chosen], borrowers)
+    rows = _result_rows(conn, [m.borrower_id for m in chosen])
     cutoffs = _bucket_cutoffs(as_of or date.today())
-    return [
-        _hit(m, row[0], _bucket_of(row[1], cutoffs))
-        for m in chosen
-        if (row := rows.get(m.borrower_id)) is not None
-    ]
+    codec = codec_of(conn)
+    hits = []
+    for match in chosen:
+        row = rows.get(match.borrower_id)
+        if row is None:
+            continue
+        card, blob, due = row
+        bucket = _bucket_of(due, cutoffs)
+        hit = _card_hit(match, card, bucket) if card is not None else None
+        if hit is None:  # no card (odd values), or it cannot tell which phone matched
+            data = borrowers.get(match.borrower_id)
+            if data is None:
+                data = codec.decode(conn, blob)  # a borrower has no columns besides its id
+                data["id"] = match.borrower_id
+            hit = _hit(match, data, bucket)
+        hits.append(hit)
+    return hits
 
 
 LOOKUP_PAGES = (
@@ -331,32 +343,46 @@ def _contains(data: dict[str, Any] | None, probe: search.Probe) -> bool:
 
 
 _RESULT_ROWS = (
-    "SELECT b.id, b.data, "
+    "SELECT b.id, b.card, b.data, "
     "(SELECT min(first_unpaid_due) FROM loan WHERE loan.borrower_id = b.id) "
     "FROM borrower AS b WHERE b.id IN ({marks})"
 )
-"""Each borrower of a result with the oldest unpaid due date of all their loans
-(``loan.first_unpaid_due``, read from the ``loan_by_borrower`` index alone): one statement,
-its ids bound one by one (a page of results is short; no JSON to encode and parse)."""
+"""Each borrower of a result: its lookup card (``borrower.card``), its record (read only when
+the card cannot serve) and the oldest unpaid due date of all their loans
+(``loan.first_unpaid_due``, from the ``loan_by_borrower`` index alone). One statement, its ids
+bound one by one (a page of results is short: no JSON list to encode and parse)."""
 
 
-def _result_rows(
-    conn, borrower_ids: list[str], loaded: dict[str, dict[str, Any]]
-) -> dict[str, tuple[dict[str, Any], str | None]]:
-    """Borrower id → (its record, its oldest unpaid due date) for the rows of a result;
-    records in ``loaded`` (read to filter candidates) are not decoded again."""
+def _result_rows(conn, borrower_ids: list[str]) -> dict[str, tuple[str | None, bytes, str | None]]:
+    """Borrower id → (card, data, oldest unpaid due date) for the rows of a result."""
     if not borrower_ids:
         return {}
-    codec = codec_of(conn)
-    out = {}
     sql = _RESULT_ROWS.format(marks=",".join("?" * len(borrower_ids)))
-    for bid, blob, due in conn.execute(sql, borrower_ids):
-        data = loaded.get(bid)
-        if data is None:
-            data = codec.decode(conn, blob)  # a borrower has no columns besides its id
-            data["id"] = bid
-        out[bid] = (data, due)
-    return out
+    return {row[0]: row[1:] for row in conn.execute(sql, borrower_ids)}
+
+
+def _card_hit(match: search.Match, card: str, worst_bucket: str) -> LookupHit | None:
+    """The result row of a borrower from their card (``store.records.lookup_card``): the
+    values :func:`_hit` makes from the record, without decoding it. None when the card cannot
+    tell which of several numbers with the same last four digits a full phone matched."""
+    name, masked_id_no, city, *phones = records.card_parts(card)
+    phone = phones[0] if phones else ""
+    if len(phones) > 1 and match.kind in _PHONE_KINDS:
+        tail = match.key[-4:]
+        ending = [masked for masked in phones if masked.endswith(tail)]
+        if len(ending) > 1 and match.kind == search.PHONE:
+            return None
+        if ending:
+            phone = ending[0]
+    return LookupHit(
+        match.borrower_id,
+        name,
+        masked_id_no,
+        phone,
+        city,
+        search.KIND_NAMES[match.kind],
+        worst_bucket,
+    )
 
 
 def _bucket_of(due: str | None, cutoffs: list[tuple[str, str]]) -> str:

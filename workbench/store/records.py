@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
+import re
 import types
 import typing
 from collections.abc import Callable
 from typing import Any
 
+from workbench.domain import pii
 from workbench.domain.models import ENTITIES, LoanStatus
 from workbench.store import validate
 
@@ -78,7 +80,50 @@ def first_unpaid_due(loan: dict[str, Any]) -> str | None:
     return None
 
 
-DERIVED = {"loan": (first_unpaid_due,)}
+CARD_SEPARATOR = "\x1f"
+_RUN_BASE = 0xE000  # a run of n masking stars is stored as one character, U+E000 + n
+_RUNS = re.compile(r"\*{2,63}")
+_UNSQUEEZE = {_RUN_BASE + n: "*" * n for n in range(2, 64)}
+_RESERVED = re.compile(f"[{CARD_SEPARATOR}\ue000-\ue03f]")
+
+
+def lookup_card(borrower: dict[str, Any]) -> str | None:
+    """What a lookup lists for the borrower, masked: name, masked ID number, city and every
+    phone number masked, in that order, joined by :data:`CARD_SEPARATOR` (exactly the values
+    ``store.queries`` would make from the record), each run of masking stars stored as one
+    character (a masked ID number takes 10 bytes, not 18; :func:`card_parts` reads it back).
+    None when a value holds the separator or one of those characters, or is not text: a
+    lookup then reads the record itself."""
+    try:
+        address = borrower.get("address")
+        numbers = [str(phone.get("number") or "") for phone in borrower.get("phones") or ()]
+        parts = [
+            borrower["name"],
+            pii.mask_id_no(borrower["id_no"]),
+            (address.get("city") or "") if address else "",
+            *(pii.mask_phone(number) if number else "" for number in numbers),
+        ]
+    except (AttributeError, KeyError, TypeError):
+        return None
+    if not all(type(part) is str for part in parts) or any(map(_RESERVED.search, parts)):
+        return None
+    # Which phone matched a phone lookup is then told from the masked numbers' last four
+    # digits, as the record's own numbers would tell it, only when each is plain digits.
+    if not all(number.isascii() and number.isdigit() and len(number) > 4 for number in numbers):
+        return None
+    return _RUNS.sub(_squeezed, CARD_SEPARATOR.join(parts))
+
+
+def card_parts(card: str) -> list[str]:
+    """The values of a :func:`lookup_card` card: name, masked ID number, city, phones…"""
+    return card.translate(_UNSQUEEZE).split(CARD_SEPARATOR)
+
+
+def _squeezed(run: re.Match) -> str:
+    return chr(_RUN_BASE + len(run[0]))
+
+
+DERIVED = {"loan": (first_unpaid_due,), "borrower": (lookup_card,)}
 """How each of ``schema.DERIVED``'s columns is computed from a record, in the same order."""
 
 

@@ -28,6 +28,28 @@ def migrate_v5(conn) -> None:
             repack(conn, entity)
 
 
+def migrate_v6(conn) -> None:
+    """Add ``borrower.card`` (``store.records.lookup_card``) and re-encode borrowers (in the
+    same pass) and interactions at their compression level (``store.codec.LEVELS``)."""
+    from workbench.store import records
+
+    conn.execute("ALTER TABLE borrower ADD COLUMN card TEXT")
+    codec = codec_of(conn)
+    codec.refresh(conn)
+    select = f"SELECT id, data FROM borrower WHERE id > ? ORDER BY id LIMIT {CHUNK}"
+    update = "UPDATE borrower SET data = ?, card = ? WHERE id = ?"
+    last = ""
+    while chunk := conn.execute(select, (last,)).fetchall():
+        rows = []
+        for record_id, blob in chunk:
+            data = codec.decode(conn, blob)
+            card = records.lookup_card({**data, "id": record_id})
+            rows.append((codec.encode("borrower", data), card, record_id))
+        conn.executemany(update, rows)
+        last = chunk[-1][0]
+    repack(conn, "interaction")
+
+
 def repack(conn, entity: str) -> int:
     """Re-encode every row of ``entity`` with its current dictionary; returns how many."""
     codec = codec_of(conn)

@@ -26,6 +26,9 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
   re-encodes an existing cache's rows (``store.repack``).
 - ``loan.first_unpaid_due`` (v4, :data:`DERIVED`), in the ``loan_by_borrower`` index: a
   lookup's worst DPD bucket of each hit is read from that index, never from a schedule.
+- ``borrower.card`` (v6, :data:`DERIVED`): a lookup's result row of the borrower, masked, so
+  the rows of a result are read without decoding records; v6 also re-encodes borrowers and
+  interactions at a higher compression level (``store.codec.LEVELS``), which pays for it.
 
 A migration is SQL text, or a callable ``(conn) -> None`` for work SQL cannot do (for example
 backfilling a new indexed column out of ``data``, which only ``store.codec`` can read).
@@ -53,10 +56,12 @@ COLUMNS: dict[str, tuple[str, ...]] = {
 """Fields of each entity stored as their own columns (besides ``id``), in table order."""
 
 
-DERIVED: dict[str, tuple[str, ...]] = {"loan": ("first_unpaid_due",)}
+DERIVED: dict[str, tuple[str, ...]] = {"loan": ("first_unpaid_due",), "borrower": ("card",)}
 """Columns computed from a record when it is stored (``store.records.derived``), not fields of
 it: ``loan.first_unpaid_due`` is the due date of the loan's oldest installment not paid in full
-(NULL when settled or paid up), so a borrower's worst bucket is an index read (v4)."""
+(NULL when settled or paid up), so a borrower's worst bucket is an index read (v4);
+``borrower.card`` is the row a lookup lists for the borrower, already masked
+(``store.records.lookup_card``), so a lookup's hits are read without decoding a record (v6)."""
 
 ENTITY_TABLES: tuple[str, ...] = tuple(COLUMNS)
 """Tables holding one entity each, named as the entity on the wire."""
@@ -203,10 +208,19 @@ def _v5(conn) -> None:
 
 Migration = str | Callable[..., None]
 
-MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _v4, _v5]
+
+def _v6(conn) -> None:
+    """``borrower.card`` backfilled; borrowers and interactions re-encoded at their level
+    (``store.codec.LEVELS``); VACUUM follows."""
+    from workbench.store.repack import migrate_v6
+
+    migrate_v6(conn)
+
+
+MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _v4, _v5, _v6]
 """Migration *n* (1-based) is ``MIGRATIONS[n - 1]``. Append only; never edit a shipped one."""
 
-VACUUM_AFTER = frozenset({5})
+VACUUM_AFTER = frozenset({5, 6})
 """Migrations that rewrite most of a cache: ``store.db.migrate`` VACUUMs an existing cache
 after them (outside their transaction), so the file shrinks to what it holds."""
 
