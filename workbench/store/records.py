@@ -84,6 +84,8 @@ CARD_SEPARATOR = "\x1f"
 _RUN_BASE = 0xE000  # a run of n masking stars is stored as one character, U+E000 + n
 _RUNS = re.compile(r"\*{2,63}")
 _UNSQUEEZE = {_RUN_BASE + n: "*" * n for n in range(2, 64)}
+_RUN_11, _RUN_4 = chr(_RUN_BASE + 11), chr(_RUN_BASE + 4)
+_ANY_RUN = re.compile("[\ue002-\ue03f]")
 _RESERVED = re.compile(f"[{CARD_SEPARATOR}\ue000-\ue03f]")
 
 
@@ -115,8 +117,15 @@ def lookup_card(borrower: dict[str, Any]) -> str | None:
 
 
 def card_parts(card: str) -> list[str]:
-    """The values of a :func:`lookup_card` card: name, masked ID number, city, phones…"""
-    return card.translate(_UNSQUEEZE).split(CARD_SEPARATOR)
+    """The values of a :func:`lookup_card` card: name, masked ID number, city, phones…
+
+    Each run character back to its stars: the two runs nearly every card holds (an 18-digit
+    ID number's 11 stars, a mobile number's 4) by ``str.replace``, anything else by
+    ``translate`` (a dictionary lookup per character: ~5 µs a card, a lookup shows 20)."""
+    text = card.replace(_RUN_11, "*" * 11).replace(_RUN_4, "****")
+    if _ANY_RUN.search(text):
+        text = text.translate(_UNSQUEEZE)
+    return text.split(CARD_SEPARATOR)
 
 
 def _squeezed(run: re.Match) -> str:
