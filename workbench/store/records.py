@@ -86,7 +86,7 @@ _RUNS = re.compile(r"\*{2,63}")
 _UNSQUEEZE = {_RUN_BASE + n: "*" * n for n in range(2, 64)}
 _RUN_11, _RUN_4 = chr(_RUN_BASE + 11), chr(_RUN_BASE + 4)
 _ANY_RUN = re.compile("[\ue002-\ue03f]")
-_RESERVED = re.compile(f"[{CARD_SEPARATOR}\ue000-\ue03f]")
+_RESERVED_RUN = re.compile("[\ue000-\ue03f]")
 
 
 def lookup_card(borrower: dict[str, Any]) -> str | None:
@@ -107,13 +107,16 @@ def lookup_card(borrower: dict[str, Any]) -> str | None:
         ]
     except (AttributeError, KeyError, TypeError):
         return None
-    if not all(type(part) is str for part in parts) or any(map(_RESERVED.search, parts)):
+    if not all(type(part) is str for part in parts):
         return None
     # Which phone matched a phone lookup is then told from the masked numbers' last four
     # digits, as the record's own numbers would tell it, only when each is plain digits.
     if not all(number.isascii() and number.isdigit() and len(number) > 4 for number in numbers):
         return None
-    return _RUNS.sub(_squeezed, CARD_SEPARATOR.join(parts))
+    text = CARD_SEPARATOR.join(parts)
+    if text.count(CARD_SEPARATOR) != len(parts) - 1 or _RESERVED_RUN.search(text):
+        return None
+    return _RUNS.sub(_squeezed, text)
 
 
 def card_parts(card: str) -> list[str]:
