@@ -3,9 +3,10 @@
 Queries are taken from random borrowers of the cache itself (their phone, the last 4 digits of
 it, the last 6 of their ID number, a contract number, a plate, the first two characters of the
 name and its pinyin initials) and run through ``store.queries.lookup`` exactly as the desk runs
-them (50 hits, dated ``as_of``), after the read of the lookups' pages the desk makes when it
-starts (``store.queries.warm_lookup_pages``). The floor of every read is a primary-key read of
-one borrower (``store.queries.get_borrower``) on the same connection, in the same rounds.
+them (a page of 20 hits and one more asked for, dated ``as_of``), after the read of the
+lookups' pages the desk makes when it starts (``store.queries.warm_lookup_pages``). The floor
+of every read is a primary-key read of one borrower (``store.queries.get_borrower``) on the
+same connection, in the same rounds.
 """
 
 from __future__ import annotations
