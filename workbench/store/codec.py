@@ -40,7 +40,7 @@ LEVEL = 3
 LEVELS: dict[str, int] = {"borrower": 12, "interaction": 12}
 """Entities compressed harder than :data:`LEVEL`: small records, where level 12 saves 12–22 %
 (an interaction 26 → 20 bytes, a borrower 107 → 95) for 6–22 µs more per record written, which
-pays for most of the lookup cards (``schema.DERIVED``). A loan at level 9 would save 7 % for
+pays for a third of the lookup cards (``schema.DERIVED``). A loan at level 9 would save 7 % for
 ~55 µs more each, which a pull of 300 loans would feel; decoding costs the same at any level."""
 MAX_DICTS = 255
 FRAME, COMPACT = 1, 2  # codec_dict.format

@@ -28,7 +28,8 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
   lookup's worst DPD bucket of each hit is read from that index, never from a schedule.
 - ``borrower.card`` (v6, :data:`DERIVED`): a lookup's result row of the borrower, masked, so
   the rows of a result are read without decoding records; v6 also re-encodes borrowers and
-  interactions at a higher compression level (``store.codec.LEVELS``), which pays for it.
+  interactions at a higher compression level (``store.codec.LEVELS``), which pays for a third
+  of it.
 
 A migration is SQL text, or a callable ``(conn) -> None`` for work SQL cannot do (for example
 backfilling a new indexed column out of ``data``, which only ``store.codec`` can read).
