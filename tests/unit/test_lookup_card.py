@@ -10,6 +10,7 @@ from __future__ import annotations
 import gzip
 import shutil
 import sqlite3
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
@@ -52,10 +53,10 @@ def _queries(conn) -> list[str]:
 
 def test_the_card_gives_the_rows_the_records_give(demo_cache: Path, tmp_path: Path):
     copy = tmp_path / "no-cards.db"
-    with sqlite3.connect(demo_cache) as src, sqlite3.connect(copy) as dst:
+    with closing(sqlite3.connect(demo_cache)) as src, closing(sqlite3.connect(copy)) as dst:
         src.backup(dst)
-    with sqlite3.connect(copy) as raw:
-        raw.execute("UPDATE borrower SET card = NULL")  # every hit from its record
+        dst.execute("UPDATE borrower SET card = NULL")  # every hit from its record
+        dst.commit()
     carded, plain = connect(demo_cache, readonly=True), connect(copy, readonly=True)
     try:
         cards = _cards(carded)
