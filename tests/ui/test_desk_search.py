@@ -180,3 +180,11 @@ async def test_a_list_that_fits_one_page_says_how_many_it_holds(demo_cache):
     async with run_desk(demo_cache) as pilot:
         assert await search(pilot, "zw") == everyone
         assert _status(pilot) == f"找到 {len(everyone)} 位客户 · 回车打开"
+
+
+async def test_the_english_desk_says_there_are_more_in_one_line_at_80_columns(demo_cache):
+    async with run_desk(demo_cache, lang="en", size=(80, 24)) as pilot:
+        assert len(await search(pilot, "l")) == RESULT_PAGE
+        status = _status(pilot)
+        assert status == "More than 20 borrowers found · last row for more, or type more"
+        assert pilot.app.screen.query_one("#search-status").size.height == 1

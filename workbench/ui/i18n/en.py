@@ -29,9 +29,7 @@ MESSAGES: dict[str, str] = {
     "desk.hint": "Type to search · ↓ to choose · Enter opens the borrower",
     "desk.searching": "Searching…",
     "desk.found": "{count} borrowers found · Enter to open",
-    "desk.found_page": (
-        "More than {count} borrowers found · the last row lists more; or type more to narrow it"
-    ),
+    "desk.found_page": "More than {count} borrowers found · last row for more, or type more",
     "desk.found_many": "More than {count} borrowers found; type more to narrow it down",
     "desk.none": "No borrower matches “{query}”",
     "desk.col.name": "Name",
