@@ -347,8 +347,8 @@ _RESULT_ROWS = (
     "(SELECT min(first_unpaid_due) FROM loan WHERE loan.borrower_id = b.id) "
     "FROM borrower AS b WHERE b.id IN ({marks})"
 )
-"""Each borrower of a result: its lookup card (``borrower.card``), its record (read only when
-the card cannot serve) and the oldest unpaid due date of all their loans
+"""Each borrower of a result: its lookup card (``borrower.card``), its record's bytes (decoded
+only when the card cannot serve) and the oldest unpaid due date of all their loans
 (``loan.first_unpaid_due``, from the ``loan_by_borrower`` index alone). One statement, its ids
 bound one by one (a page of results is short: no JSON list to encode and parse)."""
 
@@ -404,21 +404,19 @@ def _bucket_cutoffs(as_of: date) -> list[tuple[str, str]]:
 
 def _hit(match: search.Match, data: dict[str, Any], worst_bucket: str) -> LookupHit:
     """The masked result row of one borrower record (read as stored: no dataclasses built)."""
-    phones = data.get("phones")
-    phone = str(phones[0].get("number") or "") if phones else ""
-    if phones and match.kind in _PHONE_KINDS and not phone.endswith(match.key):
+    name, masked_id_no, city, numbers = records.result_fields(data)
+    phone = numbers[0] if numbers else ""
+    if numbers and match.kind in _PHONE_KINDS:
         key = match.key  # stored as digits: a number is normalized only if it does not match
-        numbers = [str(p.get("number") or "") for p in phones]
         phone = next(
             (n for n in numbers if n.endswith(key) or search.normalize(n).endswith(key)), phone
         )
-    address = data.get("address")
     return LookupHit(
         data["id"],
-        data["name"],
-        pii.mask_id_no(data["id_no"]),
+        name,
+        masked_id_no,
         pii.mask_phone(phone) if phone else "",
-        (address.get("city") or "") if address else "",
+        city,
         search.KIND_NAMES[match.kind],
         worst_bucket,
     )

@@ -89,22 +89,26 @@ _ANY_RUN = re.compile("[\ue002-\ue03f]")
 _RESERVED_RUN = re.compile("[\ue000-\ue03f]")
 
 
+def result_fields(borrower: dict[str, Any]) -> tuple[str, str, str, list[str]]:
+    """What a lookup shows of a borrower record: its name, masked ID number and city, and its
+    phone numbers as stored (a lookup masks the one it shows)."""
+    address = borrower.get("address")
+    numbers = [str(phone.get("number") or "") for phone in borrower.get("phones") or ()]
+    city = (address.get("city") or "") if address else ""
+    return borrower["name"], pii.mask_id_no(borrower["id_no"]), city, numbers
+
+
 def lookup_card(borrower: dict[str, Any]) -> str | None:
     """What a lookup lists for the borrower, masked: name, masked ID number, city and every
-    phone number masked, in that order, joined by :data:`CARD_SEPARATOR` (exactly the values
-    ``store.queries`` would make from the record), each run of masking stars stored as one
-    character (a masked ID number takes 10 bytes, not 18; :func:`card_parts` reads it back).
+    phone number masked, in that order, joined by :data:`CARD_SEPARATOR` (the values of
+    :func:`result_fields`, as a lookup makes them from the record), each run of masking stars
+    stored as one character (a masked ID number takes 10 bytes, not 18; :func:`card_parts`
+    reads it back).
     None when a value holds the separator or one of those characters, or is not text: a
     lookup then reads the record itself."""
     try:
-        address = borrower.get("address")
-        numbers = [str(phone.get("number") or "") for phone in borrower.get("phones") or ()]
-        parts = [
-            borrower["name"],
-            pii.mask_id_no(borrower["id_no"]),
-            (address.get("city") or "") if address else "",
-            *(pii.mask_phone(number) if number else "" for number in numbers),
-        ]
+        name, masked_id_no, city, numbers = result_fields(borrower)
+        parts = [name, masked_id_no, city, *(pii.mask_phone(n) if n else "" for n in numbers)]
     except (AttributeError, KeyError, TypeError):
         return None
     if not all(type(part) is str for part in parts):

@@ -9,7 +9,7 @@ the file system. At a million borrowers this reads and rewrites ~32 million rows
 
 from __future__ import annotations
 
-from workbench.store import schema
+from workbench.store import records, schema
 from workbench.store.codec import codec_of
 
 SAMPLES = 10_000
@@ -31,8 +31,6 @@ def migrate_v5(conn) -> None:
 def migrate_v6(conn) -> None:
     """Add ``borrower.card`` (``store.records.lookup_card``) and re-encode borrowers (in the
     same pass) and interactions at their compression level (``store.codec.LEVELS``)."""
-    from workbench.store import records
-
     conn.execute("ALTER TABLE borrower ADD COLUMN card TEXT")
     codec = codec_of(conn)
     codec.refresh(conn)
