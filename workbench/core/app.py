@@ -115,17 +115,19 @@ def render_page(store: CoreStore, cursor: Cursor, limit: int) -> bytes:
         problem = cursors.cursor_problem(cursor, head, horizon, generation)
         if problem is not None:
             raise BadRequest(problem, _cursor_message(problem, cursor, head, horizon), 410)
-        rows, next_seq, more = store.changes_raw(cursor.seq, limit)
+        rows, next_seq, more = store.changes_raw(cursor.seq, limit, utf8=True)
     next_cursor = cursors.format_cursor(generation, next_seq)
-    parts = []
-    for seq, entity, id_, deleted, data in rows:
-        head_text = f'{{"seq":{seq},"entity":{_quote(entity)},'
-        if deleted:
-            parts.append(f'{head_text}"op":"delete","id":{_quote(id_)},"data":null}}')
-        else:
-            parts.append(f'{head_text}"op":"upsert","id":{_quote(id_)},"data":{data}}}')
-    tail = f'],"cursor":"{next_cursor}","more":{"true" if more else "false"}}}'
-    return ('{"changes":[' + ",".join(parts) + tail).encode()
+    quote = orjson.dumps
+    parts = [
+        b'{"seq":%d,"entity":%b,"op":"delete","id":%b,"data":null}'
+        % (seq, quote(entity), quote(id_))
+        if deleted
+        else b'{"seq":%d,"entity":%b,"op":"upsert","id":%b,"data":%b}'
+        % (seq, quote(entity), quote(id_), data)
+        for seq, entity, id_, deleted, data in rows
+    ]
+    tail = b'],"cursor":"%b","more":%b}' % (next_cursor.encode(), b"true" if more else b"false")
+    return b'{"changes":[' + b",".join(parts) + tail
 
 
 def _page_answer(
@@ -146,10 +148,6 @@ def _cursor_message(problem: str, cursor: Cursor, head: int, horizon: int) -> st
         f"cursor {shown} is not from this core's feed (head {head}, maybe another or a "
         "rebuilt store); sync again from the start"
     )
-
-
-def _quote(text: str) -> str:
-    return orjson.dumps(text).decode()
 
 
 def create_app(
