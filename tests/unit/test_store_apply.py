@@ -10,6 +10,7 @@ from workbench.store.apply import apply_page, get_cursor
 from workbench.store.db import connect
 from workbench.store.queries import cache_stats, lookup
 from workbench.store.records import RecordError
+from workbench.store.times import from_column
 
 
 @pytest.fixture
@@ -166,7 +167,7 @@ def test_an_update_moves_indexed_columns_only_where_they_changed(conn, feed):
     new = feed.interaction("I3", "B3")  # a new row among updated ones
     apply_page(conn, [later, new, feed.interaction("I2"), feed.loan("L1", paid=40)], "c2")
     rows = conn.execute("SELECT id, borrower_id, started_at FROM interaction ORDER BY id")
-    assert rows.fetchall() == [
+    assert [(i, b, from_column(s)) for i, b, s in rows] == [
         ("I1", "B2", "2026-11-20T02:00:00Z"),
         ("I2", "B1", "2026-11-01T02:00:00Z"),
         ("I3", "B3", "2026-11-01T02:00:00Z"),

@@ -55,6 +55,7 @@ from workbench.store import queries, records, schema
 from workbench.store.action_rules import ValidationError
 from workbench.store.actions import Action, take
 from workbench.store.codec import codec_of
+from workbench.store.times import seconds_of
 
 OPEN = ("open", "claimed")
 HISTORY_DAYS = 2
@@ -129,7 +130,7 @@ def next_callback(
 
 def contact_history(conn, borrower_id: str, number: str, now: datetime) -> list[ContactAttempt]:
     """Outbound calls of the borrower's last ``HISTORY_DAYS`` days, from the cache."""
-    since = iso_z(now - timedelta(days=HISTORY_DAYS))
+    since = seconds_of(now - timedelta(days=HISTORY_DAYS))  # the column's form (v7)
     rows = conn.execute(
         f"SELECT {schema.row_columns('interaction')} FROM interaction"
         " WHERE borrower_id = ? AND started_at >= ? ORDER BY started_at DESC LIMIT 500",

@@ -6,7 +6,8 @@ text (field names, dispositions, note templates, schedules), so zstd with a dict
 on that entity's own records* shrinks them 4–8× at a few microseconds per record either way.
 
 Row layout: ``id`` (primary key), the entity's indexed columns (``schema.COLUMNS``, e.g.
-``borrower_id``, ``started_at``; removed from the JSON so they are stored once), and ``data``:
+``borrower_id``, ``started_at``; removed from the JSON so they are stored once; a time of
+``schema.SECONDS`` as whole seconds, ``store.times``), and ``data``:
 one header byte then the rest of the record —
 
 - ``0x00`` + UTF-8 compact JSON (before the entity has a dictionary, or tiny tables);
@@ -32,6 +33,7 @@ import orjson
 import zstandard as zstd
 
 from workbench.store import records, schema
+from workbench.store.times import from_column, to_column
 
 RAW = 0
 TRAIN_AT = 1000  # records of one entity before its dictionary is trained
@@ -48,6 +50,10 @@ ROWS: dict[str, str] = {"loan": "schedule"}
 """Entity → its field holding a list of same-shaped objects, stored as rows by COMPACT."""
 
 _dumps = orjson.dumps  # compact UTF-8 JSON bytes
+_SECONDS = {
+    entity: schema.COLUMNS[entity].index(column) for entity, column in schema.SECONDS.items()
+}  # entity → position among its columns of the time stored as seconds (store.times)
+_SECONDS_NAMES = frozenset(schema.SECONDS.values())
 
 
 class Codec:
@@ -83,6 +89,14 @@ class Codec:
         if not columns and not derived:
             return (data["id"], self.encode(entity, rest))
         values = [rest.pop(c, None) for c in columns]
+        seconds = _SECONDS.get(entity)
+        if seconds is not None and type(text := values[seconds]) is str:
+            try:
+                values[seconds], exact = to_column(text)
+            except ValueError:  # not a time (never checked): first in order, text kept
+                values[seconds], exact = 0, False
+            if not exact:  # its whole seconds order it; its own text is kept in the record
+                rest[columns[seconds]] = text
         if derived:
             values += [compute(data) for compute in derived]
         return (data["id"], *values, self.encode(entity, rest))
@@ -97,6 +111,10 @@ class Codec:
         data = self.decode(conn, row[-1], whole=whole)
         data["id"] = row[0]
         for name, value in zip(columns, row[1:-1], strict=True):
+            if type(value) is int and name in _SECONDS_NAMES:  # v7: seconds, text if kept
+                if name in data:
+                    continue
+                value = from_column(value)
             data[name] = value
         return data
 

@@ -63,3 +63,39 @@ def repack(conn, entity: str) -> int:
         last = chunk[-1][0]
         done += len(chunk)
     return done
+
+
+_EXACT = "started_at = strftime('%Y-%m-%dT%H:%M:%SZ', started_at)"
+"""SQL: the time is written exactly as ``store.times.from_column`` writes its seconds."""
+
+
+def migrate_v7(conn) -> None:
+    """``interaction.started_at`` as whole seconds (``schema.SECONDS``): the table is copied
+    in key order into one whose column is an integer, and its index built again.
+
+    Times written as the core writes them are turned into seconds by SQLite; any other (a
+    fraction of a second) goes through the codec, which keeps its text in the record."""
+    conn.execute(
+        "CREATE TABLE interaction_v7 (id TEXT PRIMARY KEY NOT NULL, borrower_id TEXT NOT NULL, "
+        "started_at INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID"
+    )
+    conn.execute(
+        "INSERT INTO interaction_v7 SELECT id, borrower_id, unixepoch(started_at), data "
+        f"FROM interaction WHERE {_EXACT}"
+    )
+    codec = codec_of(conn)
+    codec.refresh(conn)
+    others = conn.execute(
+        f"SELECT {schema.row_columns('interaction')} FROM interaction WHERE NOT ({_EXACT})"
+    ).fetchall()
+    columns = schema.insert_columns("interaction")
+    conn.executemany(
+        f"INSERT INTO interaction_v7 ({', '.join(columns)}) VALUES (?, ?, ?, ?)",
+        [codec.pack("interaction", codec.unpack(conn, "interaction", row)) for row in others],
+    )
+    conn.execute("DROP TABLE interaction")
+    conn.execute("ALTER TABLE interaction_v7 RENAME TO interaction")
+    conn.execute(
+        "CREATE INDEX interaction_by_borrower "
+        "ON interaction (borrower_id, started_at DESC, id DESC)"
+    )

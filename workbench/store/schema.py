@@ -30,6 +30,9 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
   the rows of a result are read without decoding records; v6 also re-encodes borrowers and
   interactions at a higher compression level (``store.codec.LEVELS``), which pays for a third
   of it.
+- ``interaction.started_at`` (v7, :data:`SECONDS`) holds whole seconds since 1970, not ISO
+  text: 16 bytes less in the table and in ``interaction_by_borrower`` for each interaction
+  (~500 bytes a borrower); ``store.times`` turns it back into the record's text.
 
 A migration is SQL text, or a callable ``(conn) -> None`` for work SQL cannot do (for example
 backfilling a new indexed column out of ``data``, which only ``store.codec`` can read).
@@ -55,6 +58,11 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "callback": ("borrower_id",),
 }
 """Fields of each entity stored as their own columns (besides ``id``), in table order."""
+
+
+SECONDS: dict[str, str] = {"interaction": "started_at"}
+"""Entity → its time column stored as whole seconds since 1970, not as text (v7,
+``store.times``): 16 bytes less in the table and in the index of each interaction."""
 
 
 DERIVED: dict[str, tuple[str, ...]] = {"loan": ("first_unpaid_due",), "borrower": ("card",)}
@@ -218,10 +226,17 @@ def _v6(conn) -> None:
     migrate_v6(conn)
 
 
-MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _v4, _v5, _v6]
+def _v7(conn) -> None:
+    """``interaction.started_at`` as whole seconds (:data:`SECONDS`); VACUUM follows."""
+    from workbench.store.repack import migrate_v7
+
+    migrate_v7(conn)
+
+
+MIGRATIONS: list[Migration] = [_V1, _V2, _V3, _v4, _v5, _v6, _v7]
 """Migration *n* (1-based) is ``MIGRATIONS[n - 1]``. Append only; never edit a shipped one."""
 
-VACUUM_AFTER = frozenset({5, 6})
+VACUUM_AFTER = frozenset({5, 6, 7})
 """Migrations that rewrite most of a cache: ``store.db.migrate`` VACUUMs an existing cache
 after them (outside their transaction), so the file shrinks to what it holds."""
 
