@@ -23,7 +23,7 @@ import os
 from pathlib import Path
 
 from workbench.store import cipher, schema
-from workbench.store.db import FILE_MODE, CacheError, DatabaseError, connect
+from workbench.store.db import FILE_MODE, CacheError, DatabaseError, connect, vacuum
 
 SIDECARS = ("-wal", "-shm", "-journal")
 
@@ -84,8 +84,8 @@ def files_size(path: Path) -> int:
 
 
 def compact(path: Path, *, key: str | None = None) -> tuple[int, int]:
-    """Rewrite the cache at ``path`` with full pages; returns its size (with side files) before
-    and after, in bytes.
+    """Rewrite the cache at ``path`` compactly (full pages, but for the room ``store.slack``
+    leaves where pulls add rows); returns its size (with side files) before and after, in bytes.
 
     Needs free disk space about the size of the cache while it runs. Raises
     :class:`CacheError` when the cache cannot be opened or is in use; an interrupted compaction
@@ -98,7 +98,7 @@ def compact(path: Path, *, key: str | None = None) -> tuple[int, int]:
     try:
         _take_alone(conn, path)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-        conn.execute("VACUUM")
+        vacuum(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
         conn.close()

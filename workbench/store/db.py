@@ -26,7 +26,7 @@ from urllib.parse import quote
 import sqlcipher3.dbapi2 as sqlite
 
 from workbench import config
-from workbench.store import cipher, schema
+from workbench.store import cipher, schema, slack
 
 BUSY_TIMEOUT_MS = 5000
 FILE_MODE = 0o600
@@ -129,18 +129,22 @@ def migrate(conn: Connection, path: Path | str = "cache") -> int:
             conn.execute(f"PRAGMA user_version = {number}")
     if 0 < version < latest:  # an upgrade may rewrite much of a big cache: give back its WAL
         if any(version < number <= latest for number in schema.VACUUM_AFTER):
-            _vacuum(conn)
+            vacuum(conn)
         conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
     return latest
 
 
-def _vacuum(conn: Connection) -> None:
-    """Rewrite the cache compactly (and with incremental auto-vacuum from then on); its copy
-    is built in a temporary file, not in memory, whatever the cache's size."""
+def vacuum(conn: Connection) -> None:
+    """Rewrite the cache compactly (and with incremental auto-vacuum from then on), then leave
+    room in the pages new rows land in (``store.slack``); the copies are built in temporary
+    files, not in memory, whatever the cache's size."""
     conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     conn.execute("PRAGMA temp_store = FILE")
     try:
         conn.execute("VACUUM")
+        with write_transaction(conn):
+            slack.leave_room(conn)
+        conn.execute("PRAGMA incremental_vacuum").fetchall()  # the old copies' pages go back
     finally:
         conn.execute("PRAGMA temp_store = MEMORY")
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workbench.store import schema, search
+from workbench.store import schema, search, slack
 from workbench.store.codec import codec_of
 from workbench.store.db import write_transaction
 
@@ -57,9 +57,10 @@ def finish_staging(conn) -> int:
                 "SELECT key, borrower_id, kind FROM search_key_staged ORDER BY 1, 2, 3"
             )
             drop_staging(conn)
+            slack.leave_room(conn)  # the first sync wrote full pages: room for the next pulls
     finally:
         conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA incremental_vacuum").fetchall()  # the staged rows' pages go back
+    conn.execute("PRAGMA incremental_vacuum").fetchall()  # staged rows' and old copies' pages
     return count
 
 
