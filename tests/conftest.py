@@ -191,6 +191,22 @@ def cache_path(tmp_path: Path) -> Path:
     return tmp_path / "cache.db"
 
 
+V3_CACHE = Path(__file__).parent / "data" / "cache-v3.db.gz"
+"""A cache written at schema v3 (60 demo borrowers), for the migrations since."""
+
+
+@pytest.fixture
+def v3_cache(tmp_path: Path) -> Path:
+    """A copy of :data:`V3_CACHE`, not opened yet (opening it runs the migrations)."""
+    import gzip
+    import shutil
+
+    path = tmp_path / "cache.db"
+    with gzip.open(V3_CACHE) as src, path.open("wb") as dst:
+        shutil.copyfileobj(src, dst)
+    return path
+
+
 @pytest.fixture(scope="session")
 def core_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     """A reference core store (30 borrowers, seed 3, as of 2026-11-27): copy it, never open it."""

@@ -7,8 +7,6 @@ same last four digits under a full-phone match) the lookup reads the record inst
 
 from __future__ import annotations
 
-import gzip
-import shutil
 import sqlite3
 from contextlib import closing
 from datetime import date
@@ -23,7 +21,6 @@ from workbench.store.db import connect
 from workbench.store.queries import lookup
 
 AS_OF = date(2026, 11, 27)
-V3_CACHE = Path(__file__).parents[1] / "data" / "cache-v3.db.gz"
 
 
 def _phone(number: str) -> dict:
@@ -118,10 +115,8 @@ def test_a_full_phone_shows_the_number_it_matched_among_same_ending_ones(cache_p
     conn.close()
 
 
-def test_v6_adds_the_cards_and_recompresses_without_changing_a_record(tmp_path: Path):
-    path = tmp_path / "cache.db"
-    with gzip.open(V3_CACHE) as src, path.open("wb") as dst:
-        shutil.copyfileobj(src, dst)
+def test_v6_adds_the_cards_and_recompresses_without_changing_a_record(v3_cache: Path):
+    path = v3_cache
     raw = sqlite3.connect(path)
     before = {entity: _records(raw, entity) for entity in ("borrower", "interaction", "loan")}
     raw.close()

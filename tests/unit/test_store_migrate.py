@@ -7,8 +7,6 @@ v5: every row re-encoded with COMPACT dictionaries, then the file vacuumed.
 
 from __future__ import annotations
 
-import gzip
-import shutil
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -22,15 +20,6 @@ from workbench.store.db import connect
 from workbench.store.queries import borrower_view, lookup
 
 AS_OF = date(2026, 11, 27)
-V3_CACHE = Path(__file__).parents[1] / "data" / "cache-v3.db.gz"
-
-
-@pytest.fixture
-def v3_cache(tmp_path: Path) -> Path:
-    path = tmp_path / "cache.db"
-    with gzip.open(V3_CACHE) as src, path.open("wb") as dst:
-        shutil.copyfileobj(src, dst)
-    return path
 
 
 def every_record(conn) -> dict[tuple[str, str], dict]:

@@ -3,9 +3,7 @@ came, the history keeps its order, and a cache made before v7 is moved over losi
 
 from __future__ import annotations
 
-import gzip
 import random
-import shutil
 import sqlite3
 from pathlib import Path
 
@@ -18,8 +16,6 @@ from workbench.store.codec import Codec, codec_of
 from workbench.store.db import connect
 from workbench.store.queries import interactions_page
 from workbench.store.times import from_column, to_column
-
-V3_CACHE = Path(__file__).parents[1] / "data" / "cache-v3.db.gz"
 
 
 def test_seconds_and_text_round_trip_exactly():
@@ -85,10 +81,8 @@ def test_interactions_read_back_exactly_and_in_order(cache_path: Path, feed):
     conn.close()
 
 
-def test_v7_moves_times_to_seconds_keeping_every_record(tmp_path: Path):
-    path = tmp_path / "cache.db"
-    with gzip.open(V3_CACHE) as src, path.open("wb") as dst:
-        shutil.copyfileobj(src, dst)
+def test_v7_moves_times_to_seconds_keeping_every_record(v3_cache: Path):
+    path = v3_cache
     raw = sqlite3.connect(path)
     odd = {"id": "IODD", "channel": "note", "notes": "毫秒", "outcome": "resolved"}
     raw.execute(  # a row in plain JSON (header byte 0) with a fraction of a second

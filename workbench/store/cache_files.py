@@ -89,7 +89,7 @@ def compact(path: Path, *, key: str | None = None) -> tuple[int, int]:
 
     Needs free disk space about the size of the cache while it runs. Raises
     :class:`CacheError` when the cache cannot be opened or is in use; an interrupted compaction
-    leaves the cache as it was (SQLite's ``VACUUM`` is one transaction).
+    leaves a whole cache (``VACUUM`` and the rebuilds leaving room are one transaction each).
     """
     if not path.exists():
         raise CacheError(f"no cache at {path}")

@@ -47,7 +47,8 @@ def drop_staging(conn) -> None:
 
 
 def finish_staging(conn) -> int:
-    """Move the staged keys into ``search_key`` in key order; returns how many were staged."""
+    """Move the staged keys into ``search_key`` in key order and leave room in the pages the
+    next pulls write to (``store.slack``); returns how many keys were staged."""
     conn.execute("PRAGMA temp_store = FILE")  # the sort may be large: let SQLite spill to disk
     try:
         with write_transaction(conn):

@@ -34,6 +34,10 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
   text: 16 bytes less in the table and in ``interaction_by_borrower`` for each interaction
   (~500 bytes a borrower); ``store.times`` turns it back into the record's text.
 
+- After a first sync, a compaction or a migration's VACUUM, the pages of ``interaction``,
+  ``interaction_by_borrower`` and ``borrower`` are left ~90 % full (``store.slack``), so the
+  rows pulls add fill room instead of splitting full pages.
+
 A migration is SQL text, or a callable ``(conn) -> None`` for work SQL cannot do (for example
 backfilling a new indexed column out of ``data``, which only ``store.codec`` can read).
 """
