@@ -85,10 +85,11 @@ def test_v7_moves_times_to_seconds_keeping_every_record(v3_cache: Path):
     path = v3_cache
     raw = sqlite3.connect(path)
     odd = {"id": "IODD", "channel": "note", "notes": "毫秒", "outcome": "resolved"}
-    raw.execute(  # a row in plain JSON (header byte 0) with a fraction of a second
-        "INSERT INTO interaction (id, borrower_id, started_at, data) VALUES (?, ?, ?, ?)",
-        ("IODD", "B000001", "2026-11-27T08:30:00.250Z", b"\x00" + orjson.dumps(odd)),
-    )
+    for rid, at in (("IODD", "2026-11-27T08:30:00.250Z"), ("IBAD", "昨天下午")):
+        raw.execute(  # rows in plain JSON (header byte 0): a fraction of a second, no time
+            "INSERT INTO interaction (id, borrower_id, started_at, data) VALUES (?, ?, ?, ?)",
+            (rid, "B000001", at, b"\x00" + orjson.dumps(odd | {"id": rid})),
+        )
     raw.commit()
     codec = Codec()
     codec.refresh(raw)
@@ -103,8 +104,8 @@ def test_v7_moves_times_to_seconds_keeping_every_record(v3_cache: Path):
     assert {row[0]: codec.unpack(conn, "interaction", row) for row in rows} == before
     types = {t for (t,) in conn.execute("SELECT DISTINCT typeof(started_at) FROM interaction")}
     assert types == {"integer"}
-    odd_row = conn.execute("SELECT started_at FROM interaction WHERE id = 'IODD'").fetchone()
-    assert odd_row == (1_795_768_200,)
+    odd = dict(conn.execute("SELECT id, started_at FROM interaction WHERE id LIKE 'I___'"))
+    assert odd == {"IODD": 1_795_768_200, "IBAD": 0}  # no time: first in order, text kept
     plan = conn.execute(
         "EXPLAIN QUERY PLAN SELECT id FROM interaction WHERE borrower_id = ? "
         "ORDER BY started_at DESC, id DESC",

@@ -74,7 +74,8 @@ def migrate_v7(conn) -> None:
     in key order into one whose column is an integer, and its index built again.
 
     Times written as the core writes them are turned into seconds by SQLite; any other (a
-    fraction of a second) goes through the codec, which keeps its text in the record."""
+    fraction of a second, or text that is no time) goes through the codec, which keeps its
+    text in the record."""
     conn.execute(
         "CREATE TABLE interaction_v7 (id TEXT PRIMARY KEY NOT NULL, borrower_id TEXT NOT NULL, "
         "started_at INTEGER NOT NULL, data BLOB NOT NULL) WITHOUT ROWID"
@@ -86,7 +87,8 @@ def migrate_v7(conn) -> None:
     codec = codec_of(conn)
     codec.refresh(conn)
     others = conn.execute(
-        f"SELECT {schema.row_columns('interaction')} FROM interaction WHERE NOT ({_EXACT})"
+        f"SELECT {schema.row_columns('interaction')} FROM interaction "
+        f"WHERE NOT coalesce({_EXACT}, 0)"  # not a time at all: NULL, and it moves too
     ).fetchall()
     columns = schema.insert_columns("interaction")
     conn.executemany(

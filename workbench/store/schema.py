@@ -32,8 +32,7 @@ Layout, designed for a million borrowers (~35M rows with the demo's mix) in a fe
   of it.
 - ``interaction.started_at`` (v7, :data:`SECONDS`) holds whole seconds since 1970, not ISO
   text: 16 bytes less in the table and in ``interaction_by_borrower`` for each interaction
-  (~500 bytes a borrower); ``store.times`` turns it back into the record's text.
-
+  (~210 bytes a borrower at 1m); ``store.times`` turns it back into the record's text.
 - After a first sync, a compaction or a migration's VACUUM, the pages of ``interaction``,
   ``interaction_by_borrower`` and ``borrower`` are left ~90 % full (``store.slack``), so the
   rows pulls add fill room instead of splitting full pages.
