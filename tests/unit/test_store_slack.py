@@ -139,3 +139,25 @@ def test_an_id_right_after_a_spacer_is_kept(cache_path: Path, feed):
     stored = sorted(r[0] for r in conn.execute("SELECT id FROM interaction"))
     assert stored == sorted(ids)
     conn.close()
+
+
+def test_the_copy_stays_in_the_cache_file(cache_path: Path, feed):
+    """SQLCipher does not encrypt temporary files: borrowers' rows are never staged in one."""
+    import sqlcipher3.dbapi2 as sqlite
+
+    conn = connect(cache_path)
+    apply_page(conn, [feed.borrower(f"B{n:03d}") for n in range(30)], "c1")
+    created: list[str] = []
+
+    def watch(action, name, *_):
+        if action in (sqlite.SQLITE_CREATE_TEMP_TABLE, sqlite.SQLITE_CREATE_TEMP_INDEX):
+            created.append(name)
+        return sqlite.SQLITE_OK
+
+    conn.set_authorizer(watch)
+    with write_transaction(conn):
+        slack.leave_room(conn)
+    conn.set_authorizer(None)
+    assert created == []
+    assert len(conn.execute("SELECT id FROM borrower").fetchall()) == 30
+    conn.close()

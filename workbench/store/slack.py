@@ -30,28 +30,25 @@ Loans change in place at the same size; payments and the rest are small or rarel
 def leave_room(conn, tables: tuple[str, ...] = ROOMY) -> None:
     """Rebuild each of ``tables`` (``WITHOUT ROWID``, keyed by ``id``) with room in its pages.
 
-    Call inside a write transaction, with ``temp_store = FILE`` for a big cache (the copy is
-    staged in a temporary table); the old copy's pages are left free, for
-    ``PRAGMA incremental_vacuum``."""
-    conn.execute(
-        "CREATE TEMP TABLE IF NOT EXISTS slack_spacer (id TEXT PRIMARY KEY, of TEXT NOT NULL) "
-        "WITHOUT ROWID"
-    )
+    Call inside a write transaction. The copy is staged in the cache itself, not in a
+    temporary table: SQLCipher does not encrypt temporary files, and the rows hold borrowers'
+    data. The old copy's pages are left free, for ``PRAGMA incremental_vacuum``."""
+    conn.execute("CREATE TABLE slack_spacer (id TEXT PRIMARY KEY, of TEXT NOT NULL) WITHOUT ROWID")
     try:
         for table in tables:
             _rebuild(conn, table)
     finally:
-        conn.execute("DROP TABLE IF EXISTS temp.slack_spacer")
-        conn.execute("DROP TABLE IF EXISTS temp.slack_stage")
+        conn.execute("DROP TABLE IF EXISTS slack_spacer")
+        conn.execute("DROP TABLE IF EXISTS slack_stage")
 
 
 def _rebuild(conn, table: str) -> None:
     """``table`` copied with spacers into full pages, indexed, and the spacers deleted.
 
-    The rows and spacers are first staged in a temporary table, then copied into the new
-    table by SQLite's transfer of a whole table to an empty one of the same shape, which
-    writes pages full and in key order (an ``INSERT … SELECT … ORDER BY`` leaves them ~88 %
-    full, which would add that room to the spacers')."""
+    The rows and spacers are first staged in another table, then copied into the new table
+    by SQLite's transfer of a whole table to an empty one of the same shape, which writes
+    pages full and in key order (an ``INSERT … SELECT … ORDER BY`` leaves them ~88 % full,
+    which would add that room to the spacers')."""
     columns = _columns(conn, table)
     names = ", ".join(columns)
     created = conn.execute(
@@ -63,30 +60,30 @@ def _rebuild(conn, table: str) -> None:
         (table,),
     ).fetchall()
     conn.execute(
-        f"INSERT INTO temp.slack_spacer (id, of) SELECT id || char(1), id FROM "
+        f"INSERT INTO slack_spacer (id, of) SELECT id || char(1), id FROM "
         f"(SELECT id, row_number() OVER (ORDER BY id) AS n FROM {table}) WHERE n % {EVERY} = 0"
     )  # a spacer after every EVERY-th row, under an id sorting right after that row's …
     conn.execute(  # … unless a real row has that id: no room there
-        f"DELETE FROM temp.slack_spacer WHERE id IN (SELECT id FROM {table})"
+        f"DELETE FROM slack_spacer WHERE id IN (SELECT id FROM {table})"
     )
-    conn.execute(_renamed(created, "TEMP TABLE slack_stage"))
-    conn.execute(f"INSERT INTO temp.slack_stage ({names}) SELECT {names} FROM {table}")
+    conn.execute(_renamed(created, "TABLE slack_stage"))
+    conn.execute(f"INSERT INTO slack_stage ({names}) SELECT {names} FROM {table}")
     copied = ", ".join(f"t.{c}" for c in columns[1:])
     conn.execute(
-        f"INSERT INTO temp.slack_stage ({names}) SELECT s.id, {copied} "
-        f"FROM temp.slack_spacer s JOIN {table} t ON t.id = s.of"
+        f"INSERT INTO slack_stage ({names}) SELECT s.id, {copied} "
+        f"FROM slack_spacer s JOIN {table} t ON t.id = s.of"
     )
     spare = f"{table}_roomy"
     conn.execute(_renamed(created, f"TABLE {spare}"))
-    conn.execute(f"INSERT INTO {spare} SELECT * FROM temp.slack_stage")  # the transfer
-    conn.execute("DROP TABLE temp.slack_stage")
+    conn.execute(f"INSERT INTO {spare} SELECT * FROM slack_stage")  # the transfer
+    conn.execute("DROP TABLE slack_stage")
     for name, _sql in indexes:  # the same names, on the copy
         conn.execute(f'DROP INDEX "{name}"')
     for _name, sql in indexes:
         pattern = rf"\sON\s+(\"{table}\"|{table})\s*\("
         conn.execute(re.sub(pattern, f" ON {spare} (", sql, count=1))
-    conn.execute(f"DELETE FROM {spare} WHERE id IN (SELECT id FROM temp.slack_spacer)")
-    conn.execute("DELETE FROM temp.slack_spacer")
+    conn.execute(f"DELETE FROM {spare} WHERE id IN (SELECT id FROM slack_spacer)")
+    conn.execute("DELETE FROM slack_spacer")
     conn.execute(f"DROP TABLE {table}")
     conn.execute(f"ALTER TABLE {spare} RENAME TO {table}")
 
