@@ -12,7 +12,7 @@ holds ~1/``EVERY`` free space, spread evenly, in the table and in each index; SQ
 rebalances a page left less than a third full, so the holes stay.
 
 Costs ~1/``EVERY`` more bytes for those tables (~60 bytes a borrower at a million) and, at a
-million borrowers, 25 s (of a compaction's two minutes, or at the end of a first sync).
+million borrowers, ~30 s (of a compaction's two minutes, or at the end of a first sync).
 """
 
 from __future__ import annotations
