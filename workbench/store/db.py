@@ -35,9 +35,11 @@ DatabaseError = sqlite.DatabaseError
 
 
 class Connection(sqlite.Connection):
-    """A cache connection; carries the per-connection state of ``store.codec``."""
+    """A cache connection; carries the per-connection state of ``store.codec``, and whether
+    its cache is encrypted (``encrypted``: then nothing of it may go to a temporary file)."""
 
     codec = None
+    encrypted = False
 
 
 class CacheError(Exception):
@@ -170,6 +172,7 @@ def _open(path: Path, readonly: bool, keying: str | None = None) -> Connection:
     except BaseException:
         conn.close()
         raise
+    conn.encrypted = keying is not None
     conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
     if not readonly:
         # Before the first table exists these also fix the page size of a new cache, and let

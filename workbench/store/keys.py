@@ -14,6 +14,7 @@ being filled.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable
 from typing import Any
 
@@ -46,23 +47,61 @@ def drop_staging(conn) -> None:
     conn.execute("DELETE FROM sync_state WHERE name = ?", (STAGED_FLAG,))
 
 
-def finish_staging(conn) -> int:
-    """Move the staged keys into ``search_key`` in key order and leave room in the pages the
-    next pulls write to (``store.slack``); returns how many keys were staged."""
-    conn.execute("PRAGMA temp_store = FILE")  # the sort may be large: let SQLite spill to disk
+SORT_ROWS = 400_000
+"""Staged keys sorted at a time when the cache is encrypted (~40 MB of memory): SQLCipher
+does not encrypt the files SQLite's sorter spills to, and these keys are phone numbers, ID
+number endings and names, so an encrypted cache sorts them in memory, a key range at a time."""
+
+
+def finish_staging(conn, *, sort_rows: int = SORT_ROWS) -> int:
+    """Move the staged keys into ``search_key`` in key order, then leave room in the pages the
+    next pulls write to (``store.slack``); returns how many keys were staged.
+
+    A plain cache lets the sort spill to a temporary file; an encrypted one (``conn.encrypted``)
+    sorts in memory, ``sort_rows`` keys at a time. Room is left in a transaction of its own: a
+    cache whose first sync is done is complete with or without it."""
+    encrypted = bool(getattr(conn, "encrypted", False))
+    conn.execute(f"PRAGMA temp_store = {'MEMORY' if encrypted else 'FILE'}")
     try:
         with write_transaction(conn):
             count = conn.execute("SELECT count(*) FROM search_key_staged").fetchone()[0]
-            conn.execute(
-                "INSERT OR IGNORE INTO search_key(key, borrower_id, kind) "
-                "SELECT key, borrower_id, kind FROM search_key_staged ORDER BY 1, 2, 3"
-            )
+            ranges = _key_ranges(conn, count, sort_rows) if encrypted else [(None, None)]
+            for low, high in ranges:
+                _move_keys(conn, low, high)
             drop_staging(conn)
+        conn.execute("PRAGMA temp_store = FILE")  # the index it builds holds ids and times
+        with write_transaction(conn):
             slack.leave_room(conn)  # the first sync wrote full pages: room for the next pulls
     finally:
         conn.execute("PRAGMA temp_store = MEMORY")
     conn.execute("PRAGMA incremental_vacuum").fetchall()  # staged rows' and old copies' pages
     return count
+
+
+def _key_ranges(conn, count: int, sort_rows: int) -> list[tuple[str | None, str | None]]:
+    """Bounds ``[low, high)`` (None: open) cutting the staged keys into runs of about
+    ``sort_rows`` (a run holds every row of its keys, so a very common key makes a longer one),
+    chosen from a sample of the staged keys."""
+    if count <= sort_rows:
+        return [(None, None)]
+    step = max(1, count // 20_000)
+    sampled = conn.execute(f"SELECT key FROM search_key_staged WHERE rowid % {step} = 0")
+    sample = sorted(key for (key,) in sampled)
+    per = max(1, sort_rows // step)
+    edges: list[str | None] = [None, *sorted(set(sample[per::per])), None]
+    return list(itertools.pairwise(edges))
+
+
+def _move_keys(conn, low: str | None, high: str | None) -> None:
+    """Staged keys with ``low <= key < high`` into ``search_key``, sorted."""
+    where = [c for c, bound in (("key >= ?", low), ("key < ?", high)) if bound is not None]
+    conn.execute(
+        "INSERT OR IGNORE INTO search_key(key, borrower_id, kind) "
+        "SELECT key, borrower_id, kind FROM search_key_staged"
+        + (" WHERE " + " AND ".join(where) if where else "")
+        + " ORDER BY 1, 2, 3",
+        [bound for bound in (low, high) if bound is not None],
+    )
 
 
 def update_keys(
