@@ -137,18 +137,29 @@ def migrate(conn: Connection, path: Path | str = "cache") -> int:
 
 
 def vacuum(conn: Connection) -> None:
-    """Rewrite the cache compactly (and with incremental auto-vacuum from then on), then leave
-    room in the pages new rows land in (``store.slack``); the copies are built in temporary
-    files, not in memory, whatever the cache's size."""
+    """Rewrite the cache compactly (and with incremental auto-vacuum from then on), then
+    :func:`make_room`; VACUUM's copy is built in a temporary file (SQLCipher encrypts it), not
+    in memory, whatever the cache's size."""
     conn.execute("PRAGMA auto_vacuum = INCREMENTAL")
     conn.execute("PRAGMA temp_store = FILE")
     try:
         conn.execute("VACUUM")
-        with write_transaction(conn):
-            slack.leave_room(conn)
-        conn.execute("PRAGMA incremental_vacuum").fetchall()  # the old copies' pages go back
     finally:
         conn.execute("PRAGMA temp_store = MEMORY")
+    make_room(conn)
+
+
+def make_room(conn: Connection) -> None:
+    """Leave room in the pages new rows land in (``store.slack``, one transaction), then give
+    the free pages back to the file system. The indexes it builds may spill to a temporary
+    file: they hold ids and times only."""
+    conn.execute("PRAGMA temp_store = FILE")
+    try:
+        with write_transaction(conn):
+            slack.leave_room(conn)
+    finally:
+        conn.execute("PRAGMA temp_store = MEMORY")
+    conn.execute("PRAGMA incremental_vacuum").fetchall()  # the old copies' pages go back
 
 
 def _create_private(path: Path) -> None:

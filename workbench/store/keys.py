@@ -18,9 +18,9 @@ import itertools
 from collections.abc import Callable
 from typing import Any
 
-from workbench.store import schema, search, slack
+from workbench.store import schema, search
 from workbench.store.codec import codec_of
-from workbench.store.db import write_transaction
+from workbench.store.db import make_room, write_transaction
 
 STAGED_FLAG = "search_keys"
 KeyFn = Callable[[dict[str, Any]], set[tuple[str, str]]]
@@ -69,12 +69,9 @@ def finish_staging(conn, *, sort_rows: int = SORT_ROWS) -> int:
             for low, high in ranges:
                 _move_keys(conn, low, high)
             drop_staging(conn)
-        conn.execute("PRAGMA temp_store = FILE")  # the index it builds holds ids and times
-        with write_transaction(conn):
-            slack.leave_room(conn)  # the first sync wrote full pages: room for the next pulls
     finally:
         conn.execute("PRAGMA temp_store = MEMORY")
-    conn.execute("PRAGMA incremental_vacuum").fetchall()  # staged rows' and old copies' pages
+    make_room(conn)  # the first sync wrote full pages; the staged rows' pages go back too
     return count
 
 
